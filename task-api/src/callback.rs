@@ -1,0 +1,123 @@
+//! Done callbacks, compared by identity as Python compares functions.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A done callback: a function of the finished task, with an identity.
+///
+/// Python's `remove_done_callback(fn)` removes every entry *equal* to `fn`.
+/// Rust closures cannot be compared, so a `DoneCallback` is the thing with an
+/// identity: adding the same `DoneCallback` twice adds two entries, and
+/// removing it removes both. Two callbacks made by separate
+/// [`DoneCallback::new`] calls are never equal, even from the same closure.
+///
+/// `H` is the task handle type the callback receives.
+///
+/// ```
+/// use aiotask_api::DoneCallback;
+///
+/// let a: DoneCallback<u32> = DoneCallback::new(|n: &u32| println!("{n}"));
+/// let b = a.clone();
+/// assert_eq!(a, b);
+/// assert_ne!(a, DoneCallback::new(|n: &u32| println!("{n}")));
+/// a.call(&7);
+/// ```
+pub struct DoneCallback<H: ?Sized> {
+    f: Arc<dyn Fn(&H) + Send + Sync + 'static>,
+}
+
+impl<H: ?Sized> DoneCallback<H> {
+    /// Wraps `f` as a callback with a fresh identity.
+    ///
+    /// ```
+    /// let cb = aiotask_api::DoneCallback::<str>::new(|s| assert!(!s.is_empty()));
+    /// cb.call("done");
+    /// ```
+    pub fn new(f: impl Fn(&H) + Send + Sync + 'static) -> Self {
+        Self { f: Arc::new(f) }
+    }
+
+    /// Calls the callback with the task.
+    ///
+    /// ```
+    /// let cb = aiotask_api::DoneCallback::<i32>::new(|v| assert_eq!(*v, 1));
+    /// cb.call(&1);
+    /// ```
+    pub fn call(&self, task: &H) {
+        (self.f)(task)
+    }
+
+    /// True when `a` and `b` are the same callback (clones of one `new`).
+    ///
+    /// ```
+    /// use aiotask_api::DoneCallback;
+    /// let a = DoneCallback::<()>::new(|_| {});
+    /// assert!(DoneCallback::ptr_eq(&a, &a.clone()));
+    /// ```
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        // Compare the data pointers only: vtable pointers of one closure may
+        // differ between codegen units.
+        std::ptr::addr_eq(Arc::as_ptr(&a.f), Arc::as_ptr(&b.f))
+    }
+}
+
+impl<H: ?Sized> Clone for DoneCallback<H> {
+    fn clone(&self) -> Self {
+        Self { f: self.f.clone() }
+    }
+}
+
+impl<H: ?Sized> PartialEq for DoneCallback<H> {
+    fn eq(&self, other: &Self) -> bool {
+        Self::ptr_eq(self, other)
+    }
+}
+
+impl<H: ?Sized> Eq for DoneCallback<H> {}
+
+impl<H: ?Sized> fmt::Debug for DoneCallback<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DoneCallback({:p})", Arc::as_ptr(&self.f).cast::<()>())
+    }
+}
+
+/// Anything [`Task::add_done_callback`](crate::Task::add_done_callback) accepts:
+/// a closure (a callback nobody can remove) or a [`DoneCallback`].
+///
+/// ```
+/// use aiotask_api::{DoneCallback, IntoDoneCallback};
+///
+/// fn takes<H>(cb: impl IntoDoneCallback<H>) -> DoneCallback<H> { cb.into_done_callback() }
+/// let from_closure = takes(|_: &u8| {});
+/// let named = DoneCallback::new(|_: &u8| {});
+/// assert_eq!(takes(&named), named);
+/// # let _ = from_closure;
+/// ```
+pub trait IntoDoneCallback<H: ?Sized> {
+    /// Converts into a callback with an identity.
+    ///
+    /// ```
+    /// use aiotask_api::IntoDoneCallback;
+    /// let cb = (|_: &u8| {}).into_done_callback();
+    /// cb.call(&0);
+    /// ```
+    fn into_done_callback(self) -> DoneCallback<H>;
+}
+
+impl<H: ?Sized, F: Fn(&H) + Send + Sync + 'static> IntoDoneCallback<H> for F {
+    fn into_done_callback(self) -> DoneCallback<H> {
+        DoneCallback::new(self)
+    }
+}
+
+impl<H: ?Sized> IntoDoneCallback<H> for DoneCallback<H> {
+    fn into_done_callback(self) -> DoneCallback<H> {
+        self
+    }
+}
+
+impl<H: ?Sized> IntoDoneCallback<H> for &DoneCallback<H> {
+    fn into_done_callback(self) -> DoneCallback<H> {
+        self.clone()
+    }
+}

@@ -1,0 +1,45 @@
+//! The `asyncio.Task` contract for Rust, as traits and plain value types.
+//!
+//! This crate holds no executor code. It says what a task handle answers in
+//! every state ([`Task`]), what a runtime offers ([`Runtime`],
+//! [`RuntimeHandle`]), and the values that cross that boundary: the
+//! cancellation error with its optional message ([`CancelledError`]), the
+//! invalid-state error ([`InvalidStateError`]), a stored failure
+//! ([`Failure`]), the error of `result()` and of awaiting ([`TaskError`]),
+//! done callbacks with Python's identity rules ([`DoneCallback`]) and the
+//! reports a runtime hands to its exception handler ([`ExceptionContext`]).
+//!
+//! The reference behaviour is CPython 3.13's `asyncio.Task`:
+//!
+//! | Python                         | here                                       |
+//! |--------------------------------|--------------------------------------------|
+//! | `task.cancel(msg)`             | [`Task::cancel`], [`Task::cancel_with`]     |
+//! | `task.done()`, `cancelled()`   | [`Task::done`], [`Task::cancelled`]         |
+//! | `task.result()`                | [`Task::result`] → `Result<T, TaskError>`   |
+//! | `task.exception()`             | [`Task::exception`]                         |
+//! | `add/remove_done_callback`     | [`Task::add_done_callback`], [`Task::remove_done_callback`] |
+//! | `get_name()/set_name()`        | [`Task::name`], [`Task::set_name`]          |
+//! | `cancelling()/uncancel()`      | [`Task::cancelling`], [`Task::uncancel`]    |
+//! | `await task`                   | `task.await` → `Result<T, TaskError>`       |
+//!
+//! ```
+//! use aiotask_api::{CancelledError, TaskError};
+//!
+//! let err = TaskError::from(CancelledError::with_message("stop now"));
+//! assert!(err.is_cancelled());
+//! assert_eq!(err.to_string(), "task cancelled: stop now");
+//! ```
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
+
+mod callback;
+mod error;
+mod report;
+mod runtime;
+mod task;
+
+pub use callback::{DoneCallback, IntoDoneCallback};
+pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError};
+pub use report::{ExceptionContext, ExceptionHandler, ReportKind};
+pub use runtime::{Runtime, RuntimeHandle};
+pub use task::{AnyTask, DynTask, Task, TaskId, TaskOutput};

@@ -1,0 +1,357 @@
+//! The task handle contract.
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::sync::Arc;
+
+use crate::{DoneCallback, Failure, IntoDoneCallback, TaskError};
+
+/// What a task may return through the generic contract: a value that can be
+/// handed out any number of times (Python's `result()` returns the same object
+/// every call; here each call returns a clone), printed in the task's repr,
+/// and sent to whichever thread reads it.
+///
+/// Wrap a value that is not `Clone` in an `Arc`.
+///
+/// ```
+/// fn assert_output<T: aiotask_api::TaskOutput>() {}
+/// assert_output::<u64>();
+/// assert_output::<std::sync::Arc<Vec<u8>>>();
+/// ```
+pub trait TaskOutput: Clone + fmt::Debug + Send + 'static {}
+impl<T: Clone + fmt::Debug + Send + 'static> TaskOutput for T {}
+
+/// A task's identity, unique in the process.
+///
+/// ```
+/// let id = aiotask_api::TaskId::new(7);
+/// assert_eq!(id.get(), 7);
+/// assert_eq!(id.to_string(), "7");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(u64);
+
+impl TaskId {
+    /// Wraps a raw id.
+    ///
+    /// ```
+    /// assert_eq!(aiotask_api::TaskId::new(1), aiotask_api::TaskId::new(1));
+    /// ```
+    pub const fn new(id: u64) -> Self {
+        Self(id)
+    }
+
+    /// The raw id.
+    ///
+    /// ```
+    /// assert_eq!(aiotask_api::TaskId::new(3).get(), 3);
+    /// ```
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The handle of an `asyncio.Task`: inspect, name, cancel with a reason,
+/// attach callbacks, await.
+///
+/// Every method answers in every state and none consumes the handle. Cloning
+/// a handle gives another reference to the same task (Python's references);
+/// dropping every handle *detaches* the task, which runs on.
+///
+/// Awaiting a handle (`task.await`, or `task.clone().await` to keep it) gives
+/// `Ok(value)`, `Err(TaskError::Cancelled(_))` or `Err(TaskError::Failed(_))`;
+/// it never panics. Awaiting a task from inside another task also forwards a
+/// cancel of the awaiter to the awaited task, as asyncio does.
+///
+/// ```
+/// use aiotask_api::Task;
+///
+/// // Generic code over any backend's handle:
+/// fn describe<T: Task>(task: &T) -> String {
+///     format!("{} done={} cancelled={}", task.name(), task.done(), task.cancelled())
+/// }
+/// ```
+pub trait Task:
+    Clone
+    + Send
+    + Sync
+    + Unpin
+    + fmt::Debug
+    + IntoFuture<Output = Result<<Self as Task>::Value, TaskError>, IntoFuture: Send + Unpin>
+    + 'static
+{
+    /// The value the task's body returns.
+    type Value: TaskOutput;
+
+    /// The task's identity.
+    ///
+    /// ```
+    /// fn same<T: aiotask_api::Task>(a: &T, b: &T) -> bool { a.id() == b.id() }
+    /// ```
+    fn id(&self) -> crate::TaskId;
+
+    /// Requests cancellation (Python's `task.cancel()`).
+    ///
+    /// Returns `true` for any task that is not done, even one already asked
+    /// to cancel and even when the body later suppresses the cancellation;
+    /// `false` only for a done task. Delivery happens at the task's next
+    /// suspension point. Works from any thread.
+    ///
+    /// ```
+    /// fn stop<T: aiotask_api::Task>(t: &T) -> bool { t.cancel() }
+    /// ```
+    fn cancel(&self) -> bool;
+
+    /// Requests cancellation with a message (Python's `task.cancel(msg)`).
+    ///
+    /// The message reaches the body as [`CancelledError::message`](crate::CancelledError::message).
+    ///
+    /// ```
+    /// fn stop<T: aiotask_api::Task>(t: &T) -> bool { t.cancel_with("shutting down") }
+    /// ```
+    fn cancel_with(&self, message: &str) -> bool;
+
+    /// True once the task ended cancelled (Python's `cancelled()`).
+    ///
+    /// ```
+    /// fn gone<T: aiotask_api::Task>(t: &T) -> bool { t.cancelled() }
+    /// ```
+    fn cancelled(&self) -> bool;
+
+    /// True once the task ended in any way (Python's `done()`).
+    ///
+    /// ```
+    /// fn finished<T: aiotask_api::Task>(t: &T) -> bool { t.done() }
+    /// ```
+    fn done(&self) -> bool;
+
+    /// The task's value (Python's `result()`).
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::InvalidState`] while pending, [`TaskError::Cancelled`]
+    /// when cancelled, [`TaskError::Failed`] with the stored failure.
+    ///
+    /// ```
+    /// fn value<T: aiotask_api::Task>(t: &T) -> Option<T::Value> { t.result().ok() }
+    /// ```
+    fn result(&self) -> Result<Self::Value, TaskError>;
+
+    /// The stored failure, or `None` for a task that returned a value
+    /// (Python's `exception()`).
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::InvalidState`] while pending, [`TaskError::Cancelled`]
+    /// when cancelled.
+    ///
+    /// ```
+    /// fn failed<T: aiotask_api::Task>(t: &T) -> bool { matches!(t.exception(), Ok(Some(_))) }
+    /// ```
+    fn exception(&self) -> Result<Option<Failure>, TaskError>;
+
+    /// Adds a callback that receives the task once it is done.
+    ///
+    /// Callbacks run soon after completion, in the order they were added,
+    /// never synchronously: not even when added to a finished task.
+    ///
+    /// ```
+    /// fn log<T: aiotask_api::Task>(t: &T) { t.add_done_callback(|t: &T| println!("{} done", t.name())) }
+    /// ```
+    fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>);
+
+    /// Removes every entry of `callback`; returns how many were removed.
+    ///
+    /// ```
+    /// fn forget<T: aiotask_api::Task>(t: &T, cb: &aiotask_api::DoneCallback<T>) -> usize {
+    ///     t.remove_done_callback(cb)
+    /// }
+    /// ```
+    fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize;
+
+    /// The task's name; `Task-N` from a process-wide counter unless given.
+    ///
+    /// ```
+    /// fn label<T: aiotask_api::Task>(t: &T) -> String { t.name() }
+    /// ```
+    fn name(&self) -> String;
+
+    /// Renames the task (Python's `set_name(str(x))`).
+    ///
+    /// ```
+    /// fn rename<T: aiotask_api::Task>(t: &T) { t.set_name("worker") }
+    /// ```
+    fn set_name(&self, name: &str);
+
+    /// How many cancel requests are outstanding (Python's `cancelling()`).
+    ///
+    /// ```
+    /// fn asked<T: aiotask_api::Task>(t: &T) -> bool { t.cancelling() > 0 }
+    /// ```
+    fn cancelling(&self) -> u32;
+
+    /// Decrements the cancel-request count and returns it (Python 3.13's
+    /// `uncancel()`): reaching zero revokes a request not yet delivered.
+    ///
+    /// ```
+    /// fn undo<T: aiotask_api::Task>(t: &T) -> u32 { t.uncancel() }
+    /// ```
+    fn uncancel(&self) -> u32;
+
+    /// The same task without its value type, as `current_task()` returns it.
+    ///
+    /// ```
+    /// fn erase<T: aiotask_api::Task>(t: &T) -> aiotask_api::AnyTask { t.as_any() }
+    /// ```
+    fn as_any(&self) -> AnyTask;
+}
+
+/// The value-free part of the task contract, object safe.
+///
+/// Backends implement it for their task cells; [`AnyTask`] wraps it.
+///
+/// ```
+/// fn count(t: &dyn aiotask_api::DynTask) -> u32 { t.cancelling() }
+/// ```
+pub trait DynTask: Send + Sync + 'static {
+    /// See [`Task::id`].
+    fn id(&self) -> TaskId;
+    /// See [`Task::cancel_with`]; `None` is a cancel with no message.
+    fn cancel(&self, message: Option<&str>) -> bool;
+    /// See [`Task::cancelled`].
+    fn cancelled(&self) -> bool;
+    /// See [`Task::done`].
+    fn done(&self) -> bool;
+    /// See [`Task::name`].
+    fn name(&self) -> String;
+    /// See [`Task::set_name`].
+    fn set_name(&self, name: &str);
+    /// See [`Task::cancelling`].
+    fn cancelling(&self) -> u32;
+    /// See [`Task::uncancel`].
+    fn uncancel(&self) -> u32;
+    /// The task's repr, e.g. `<Task pending name='Task-3'>`.
+    fn repr(&self) -> String;
+}
+
+/// A task handle without its value type: what `current_task()` gives.
+///
+/// ```
+/// fn self_cancel(me: aiotask_api::AnyTask) -> bool { me.cancel() }
+/// ```
+#[derive(Clone)]
+pub struct AnyTask(Arc<dyn DynTask>);
+
+impl AnyTask {
+    /// Wraps a backend's task cell.
+    ///
+    /// ```
+    /// fn wrap(cell: std::sync::Arc<dyn aiotask_api::DynTask>) -> aiotask_api::AnyTask {
+    ///     aiotask_api::AnyTask::new(cell)
+    /// }
+    /// ```
+    pub fn new(cell: Arc<dyn DynTask>) -> Self {
+        Self(cell)
+    }
+
+    /// See [`Task::id`].
+    ///
+    /// ```
+    /// fn id(t: &aiotask_api::AnyTask) -> u64 { t.id().get() }
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.0.id()
+    }
+
+    /// See [`Task::cancel`].
+    ///
+    /// ```
+    /// fn stop(t: &aiotask_api::AnyTask) -> bool { t.cancel() }
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.0.cancel(None)
+    }
+
+    /// See [`Task::cancel_with`].
+    ///
+    /// ```
+    /// fn stop(t: &aiotask_api::AnyTask) -> bool { t.cancel_with("why") }
+    /// ```
+    pub fn cancel_with(&self, message: &str) -> bool {
+        self.0.cancel(Some(message))
+    }
+
+    /// See [`Task::cancelled`].
+    ///
+    /// ```
+    /// fn gone(t: &aiotask_api::AnyTask) -> bool { t.cancelled() }
+    /// ```
+    pub fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+
+    /// See [`Task::done`].
+    ///
+    /// ```
+    /// fn finished(t: &aiotask_api::AnyTask) -> bool { t.done() }
+    /// ```
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// See [`Task::name`].
+    ///
+    /// ```
+    /// fn label(t: &aiotask_api::AnyTask) -> String { t.name() }
+    /// ```
+    pub fn name(&self) -> String {
+        self.0.name()
+    }
+
+    /// See [`Task::set_name`].
+    ///
+    /// ```
+    /// fn rename(t: &aiotask_api::AnyTask) { t.set_name("x") }
+    /// ```
+    pub fn set_name(&self, name: &str) {
+        self.0.set_name(name)
+    }
+
+    /// See [`Task::cancelling`].
+    ///
+    /// ```
+    /// fn n(t: &aiotask_api::AnyTask) -> u32 { t.cancelling() }
+    /// ```
+    pub fn cancelling(&self) -> u32 {
+        self.0.cancelling()
+    }
+
+    /// See [`Task::uncancel`].
+    ///
+    /// ```
+    /// fn undo(t: &aiotask_api::AnyTask) -> u32 { t.uncancel() }
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
+    }
+}
+
+impl PartialEq for AnyTask {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for AnyTask {}
+
+impl fmt::Debug for AnyTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.repr())
+    }
+}

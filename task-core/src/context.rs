@@ -1,0 +1,158 @@
+//! The step's thread-local frame: `current_task()`, and how a cancellation
+//! reaches the innermost active [`catch_cancel`].
+//!
+//! While a step runs, its thread holds a frame naming the task, the
+//! cancellation being delivered (if any) and the depth it must be delivered
+//! at. Each [`CatchCancel`] counts its nesting depth as it is polled; the one
+//! whose depth matches takes the error, drops the future it wraps and
+//! returns `Err`. When the body suspends, the frame records the deepest
+//! `CatchCancel` that was pending: that is where the next cancellation goes.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use aiotask_api::{AnyTask, CancelledError};
+
+pub(crate) struct Frame {
+    pub(crate) task: AnyTask,
+    pub(crate) deliver: Option<CancelledError>,
+    pub(crate) deliver_depth: u32,
+    pub(crate) depth: u32,
+    pub(crate) armed_depth: u32,
+    pub(crate) awaited: Option<AnyTask>,
+}
+
+thread_local! {
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+}
+
+pub(crate) fn push_frame(frame: Frame) {
+    FRAMES.with(|f| f.borrow_mut().push(frame));
+}
+
+pub(crate) fn pop_frame() -> Frame {
+    FRAMES.with(|f| f.borrow_mut().pop().expect("a step pops the frame it pushed"))
+}
+
+pub(crate) fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+    FRAMES.with(|frames| frames.borrow_mut().last_mut().map(f))
+}
+
+/// The task whose step is running on this thread (asyncio's `current_task()`).
+///
+/// `None` outside a task: in done callbacks, in `call_soon` jobs, and on
+/// threads that are not running a step.
+///
+/// ```
+/// assert!(aiotask_core::current_task().is_none());
+/// ```
+pub fn current_task() -> Option<AnyTask> {
+    with_frame(|f| f.task.clone())
+}
+
+/// Wraps `future` so that a cancellation delivered while the task waits in
+/// it comes back as `Err(CancelledError)` instead of dropping the whole body
+/// (Python's `try: await x except CancelledError`).
+///
+/// On `Err`, `future` has been dropped and the body goes on running: it may
+/// await more (cleanup), then return a value (the cancellation is
+/// suppressed: the task is not cancelled and `cancelling()` stays above
+/// zero) or return the error (the task ends cancelled). Outside an aiotask
+/// task it simply runs `future`.
+///
+/// ```
+/// # async fn demo() {
+/// use aiotask_core::catch_cancel;
+/// let out = catch_cancel(async { 5 }).await;
+/// assert_eq!(out, Ok(5));
+/// # }
+/// ```
+pub fn catch_cancel<F: Future>(future: F) -> CatchCancel<F> {
+    CatchCancel {
+        inner: Some(Box::pin(future)),
+    }
+}
+
+/// [`catch_cancel`] as a method on every future.
+///
+/// ```
+/// use aiotask_core::CatchCancelExt;
+/// # async fn demo() {
+/// let r = async { "done" }.catch_cancel().await;
+/// assert_eq!(r, Ok("done"));
+/// # }
+/// ```
+pub trait CatchCancelExt: Future + Sized {
+    /// See [`catch_cancel`].
+    fn catch_cancel(self) -> CatchCancel<Self> {
+        catch_cancel(self)
+    }
+}
+
+impl<F: Future> CatchCancelExt for F {}
+
+/// The future returned by [`catch_cancel`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct CatchCancel<F> {
+    inner: Option<Pin<Box<F>>>,
+}
+
+impl<F> fmt::Debug for CatchCancel<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CatchCancel")
+            .field("finished", &self.inner.is_none())
+            .finish()
+    }
+}
+
+/// Leaves one level of catch nesting when dropped, even on unwind.
+struct DepthGuard;
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        with_frame(|f| f.depth -= 1);
+    }
+}
+
+impl<F: Future> Future for CatchCancel<F> {
+    type Output = Result<F::Output, CancelledError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(inner) = self.inner.as_mut() else {
+            panic!("CatchCancel polled after completion");
+        };
+        let Some(my_depth) = with_frame(|f| {
+            f.depth += 1;
+            f.depth
+        }) else {
+            // Not inside an aiotask step: nothing can be delivered here.
+            return inner.as_mut().poll(cx).map(Ok);
+        };
+        let _guard = DepthGuard;
+        let delivered = with_frame(|f| {
+            if f.deliver_depth == my_depth {
+                f.deliver.take()
+            } else {
+                None
+            }
+        })
+        .flatten();
+        if let Some(err) = delivered {
+            self.inner = None;
+            return Poll::Ready(Err(err));
+        }
+        match inner.as_mut().poll(cx) {
+            Poll::Ready(v) => {
+                self.inner = None;
+                Poll::Ready(Ok(v))
+            }
+            Poll::Pending => {
+                with_frame(|f| f.armed_depth = f.armed_depth.max(my_depth));
+                Poll::Pending
+            }
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! [`Task`]: the handle every backend hands out, and [`Join`], its await.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use aiotask_api::{
+    AnyTask, DoneCallback, DynTask, Failure, IntoDoneCallback, TaskError, TaskId, TaskOutput,
+};
+
+use crate::context::with_frame;
+use crate::shared::Shared;
+
+/// A backend's task allocation, seen through the state it embeds.
+///
+/// A backend stores a [`Shared`] inside whatever it allocates per task (the
+/// native executor puts the future beside it, in one allocation) and
+/// implements this trait; [`Task`] handles hold the allocation as
+/// `Arc<dyn TaskCell<T>>`.
+///
+/// ```
+/// use aiotask_core::{Shared, TaskCell};
+///
+/// struct MyCell { shared: Shared<u32> }
+/// impl TaskCell<u32> for MyCell {
+///     fn shared(&self) -> &Shared<u32> { &self.shared }
+/// }
+/// ```
+pub trait TaskCell<T: Send + 'static>: Send + Sync + 'static {
+    /// The contract state of this task.
+    fn shared(&self) -> &Shared<T>;
+}
+
+/// The value-free view of a cell, for [`AnyTask`].
+struct Erased<T: Send + 'static>(Arc<dyn TaskCell<T>>);
+
+impl<T: Send + 'static> DynTask for Erased<T> {
+    fn id(&self) -> TaskId {
+        self.0.shared().id()
+    }
+    fn cancel(&self, message: Option<&str>) -> bool {
+        self.0.shared().cancel(message)
+    }
+    fn cancelled(&self) -> bool {
+        self.0.shared().cancelled()
+    }
+    fn done(&self) -> bool {
+        self.0.shared().done()
+    }
+    fn name(&self) -> String {
+        self.0.shared().name()
+    }
+    fn set_name(&self, name: &str) {
+        self.0.shared().set_name(name)
+    }
+    fn cancelling(&self) -> u32 {
+        self.0.shared().cancelling()
+    }
+    fn uncancel(&self) -> u32 {
+        self.0.shared().uncancel()
+    }
+    fn repr(&self) -> String {
+        self.0.shared().repr_with(None)
+    }
+}
+
+/// The handle of one task: Python's `asyncio.Task` object.
+///
+/// Cloning gives another reference to the same task; dropping every handle
+/// detaches the task, which runs on. Every method answers in every state.
+/// See [`aiotask_api::Task`] for the contract of each method; this type
+/// implements it.
+///
+/// Awaiting a handle (`task.await`, or `(&task).await` to keep it) gives the
+/// outcome and never panics.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::HostedCell;
+/// # use aiotask_core::{Env, Job};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+///
+/// let task = HostedCell::<i32>::new(Some("MyTask".into()), Arc::new(E)).handle();
+/// assert_eq!(format!("{task:?}"), "<Task pending name='MyTask'>");
+/// assert!(task.cancel_with("stop"));
+/// assert_eq!(format!("{task:?}"), "<Task cancelling name='MyTask'>");
+/// ```
+#[must_use = "dropping a task handle detaches the task: it keeps running, and its outcome can no longer be read"]
+pub struct Task<T: Send + 'static> {
+    cell: Arc<dyn TaskCell<T>>,
+}
+
+impl<T: Send + 'static> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        Self {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static> Task<T> {
+    /// Wraps a backend's cell.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell, Task, TaskCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(E));
+    /// let task = Task::from_cell(cell);
+    /// assert!(!task.done());
+    /// ```
+    pub fn from_cell(cell: Arc<dyn TaskCell<T>>) -> Self {
+        Self { cell }
+    }
+
+    /// The contract state, for backends.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert_eq!(task.shared().id(), task.id());
+    /// ```
+    pub fn shared(&self) -> &Shared<T> {
+        self.cell.shared()
+    }
+
+    /// The task's identity.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert_eq!(task.id(), task.clone().id());
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.shared().id()
+    }
+
+    /// Requests cancellation; `true` unless the task is done.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.cancel());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.shared().cancel(None)
+    }
+
+    /// Requests cancellation with a message; `true` unless the task is done.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.cancel_with("stop now"));
+    /// ```
+    pub fn cancel_with(&self, message: &str) -> bool {
+        self.shared().cancel(Some(message))
+    }
+
+    /// True once the task ended cancelled.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(!task.cancelled());
+    /// ```
+    pub fn cancelled(&self) -> bool {
+        self.shared().cancelled()
+    }
+
+    /// True once the task ended.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(!task.done());
+    /// ```
+    pub fn done(&self) -> bool {
+        self.shared().done()
+    }
+
+    /// The value; see [`aiotask_api::Task::result`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidState` while pending, `Cancelled`, or the stored `Failed`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.result().unwrap_err().is_invalid_state());
+    /// ```
+    pub fn result(&self) -> Result<T, TaskError>
+    where
+        T: Clone,
+    {
+        self.shared().result()
+    }
+
+    /// The stored failure; see [`aiotask_api::Task::exception`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidState` while pending, `Cancelled` when cancelled.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.exception().is_err());
+    /// ```
+    pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
+        self.shared().exception()
+    }
+
+    /// Adds a done callback: it runs soon after completion, in FIFO order,
+    /// never synchronously.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// task.add_done_callback(|t: &aiotask_core::Task<u8>| println!("{} done", t.name()));
+    /// ```
+    pub fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>) {
+        self.shared()
+            .add_done_callback(self, callback.into_done_callback())
+    }
+
+    /// Removes every entry of `callback`; returns how many.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell, Task};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
+    /// task.add_done_callback(&cb);
+    /// task.add_done_callback(&cb);
+    /// assert_eq!(task.remove_done_callback(&cb), 2);
+    /// assert_eq!(task.remove_done_callback(&cb), 0);
+    /// ```
+    pub fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize {
+        self.shared().remove_done_callback(callback)
+    }
+
+    /// The task's name.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.name().starts_with("Task-"));
+    /// ```
+    pub fn name(&self) -> String {
+        self.shared().name()
+    }
+
+    /// Renames the task.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// task.set_name("Renamed");
+    /// assert_eq!(task.name(), "Renamed");
+    /// ```
+    pub fn set_name(&self, name: &str) {
+        self.shared().set_name(name)
+    }
+
+    /// How many cancel requests are outstanding.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// task.cancel();
+    /// assert_eq!(task.cancelling(), 1);
+    /// ```
+    pub fn cancelling(&self) -> u32 {
+        self.shared().cancelling()
+    }
+
+    /// Decrements the cancel-request count (3.13 semantics) and returns it.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// task.cancel();
+    /// assert_eq!(task.uncancel(), 0);
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        self.shared().uncancel()
+    }
+
+    /// The task without its value type.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert_eq!(task.as_any_task().id(), task.id());
+    /// ```
+    pub fn as_any_task(&self) -> AnyTask {
+        AnyTask::new(Arc::new(Erased(self.cell.clone())))
+    }
+
+    /// A future of the outcome that keeps this handle usable.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// let join = task.join();
+    /// # drop(join);
+    /// ```
+    pub fn join(&self) -> Join<T> {
+        Join {
+            task: self.clone(),
+            key: None,
+        }
+    }
+}
+
+impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shared().repr_with(Some(&|v: &T| format!("{v:?}"))))
+    }
+}
+
+/// Awaiting a task: its outcome, without suspending when it is already done.
+///
+/// Inside a task, a pending `Join` is what the awaiter waits on: cancelling
+/// the awaiter forwards the cancel to this task (spec §1.7).
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join<T: Send + 'static> {
+    task: Task<T>,
+    key: Option<u64>,
+}
+
+impl<T: Send + 'static> fmt::Debug for Join<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join").field("task", &self.task.id()).finish()
+    }
+}
+
+/// The error thrown at `await` when a task awaits itself (spec §1.18).
+#[derive(Debug)]
+struct SelfAwait(String);
+
+impl fmt::Display for SelfAwait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Task cannot await on itself: {}", self.0)
+    }
+}
+
+impl std::error::Error for SelfAwait {}
+
+impl<T: Clone + Send + 'static> Future for Join<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let me = this.task.id();
+        let is_self = with_frame(|f| f.task.id() == me).unwrap_or(false);
+        if is_self && !this.task.done() {
+            let repr = this.task.shared().repr_with(None);
+            return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
+        }
+        let polled = this.task.shared().poll_join(&mut this.key, cx);
+        if polled.is_pending() {
+            let awaited = this.task.as_any_task();
+            with_frame(|f| f.awaited = Some(awaited));
+        }
+        polled
+    }
+}
+
+impl<T: Send + 'static> Drop for Join<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.task.cell.shared().drop_join(key);
+        }
+    }
+}
+
+impl<T: Clone + Send + 'static> IntoFuture for Task<T> {
+    type Output = Result<T, TaskError>;
+    type IntoFuture = Join<T>;
+
+    fn into_future(self) -> Join<T> {
+        Join {
+            task: self,
+            key: None,
+        }
+    }
+}
+
+impl<T: Clone + Send + 'static> IntoFuture for &Task<T> {
+    type Output = Result<T, TaskError>;
+    type IntoFuture = Join<T>;
+
+    fn into_future(self) -> Join<T> {
+        self.join()
+    }
+}
+
+impl<T: TaskOutput> aiotask_api::Task for Task<T> {
+    type Value = T;
+
+    fn id(&self) -> TaskId {
+        Task::id(self)
+    }
+    fn cancel(&self) -> bool {
+        Task::cancel(self)
+    }
+    fn cancel_with(&self, message: &str) -> bool {
+        Task::cancel_with(self, message)
+    }
+    fn cancelled(&self) -> bool {
+        Task::cancelled(self)
+    }
+    fn done(&self) -> bool {
+        Task::done(self)
+    }
+    fn result(&self) -> Result<T, TaskError> {
+        Task::result(self)
+    }
+    fn exception(&self) -> Result<Option<Failure>, TaskError> {
+        Task::exception(self)
+    }
+    fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>) {
+        Task::add_done_callback(self, callback)
+    }
+    fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize {
+        Task::remove_done_callback(self, callback)
+    }
+    fn name(&self) -> String {
+        Task::name(self)
+    }
+    fn set_name(&self, name: &str) {
+        Task::set_name(self, name)
+    }
+    fn cancelling(&self) -> u32 {
+        Task::cancelling(self)
+    }
+    fn uncancel(&self) -> u32 {
+        Task::uncancel(self)
+    }
+    fn as_any(&self) -> AnyTask {
+        self.as_any_task()
+    }
+}

@@ -1,0 +1,101 @@
+//! The step algorithm (spec §1.4): poll a body once, deliver a cancellation,
+//! and make the terminal transition.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use aiotask_api::{Failure, TaskError};
+
+use crate::context::{Frame, pop_frame, push_frame};
+use crate::handle::Task;
+use crate::state::StepStart;
+
+/// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
+/// which must call [`Shared::on_wake`](crate::Shared::on_wake) before
+/// rescheduling), delivering a requested cancellation as CPython does.
+///
+/// Returns `Ready` once the task is done; `body` is then `None` (dropped on
+/// this thread, inside the step, as Python's `finally` runs inside the
+/// coroutine). A panic in the body fails the task; it never escapes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::task::{Poll, Waker};
+/// use aiotask_core::{poll_step, HostedCell};
+/// # use aiotask_core::{Env, Job};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+///
+/// let cell = HostedCell::<u8>::new(None, Arc::new(E));
+/// let task = cell.handle();
+/// let mut body = Box::pin(Some(async { Ok::<u8, aiotask_api::TaskError>(7) }));
+/// assert_eq!(poll_step(&task, body.as_mut(), Waker::noop()), Poll::Ready(()));
+/// assert_eq!(task.result().unwrap(), 7);
+/// ```
+pub fn poll_step<T, F>(task: &Task<T>, mut body: Pin<&mut Option<F>>, waker: &Waker) -> Poll<()>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>>,
+{
+    let shared = task.shared();
+    let (deliver, catch_depth) = match shared.begin_step(waker) {
+        StepStart::Done => {
+            drop_body(body);
+            return Poll::Ready(());
+        }
+        StepStart::Run {
+            deliver,
+            catch_depth,
+        } => (deliver, catch_depth),
+    };
+    if let Some(err) = deliver.clone().filter(|_| catch_depth == 0) {
+        // Nothing in the body catches: the error propagates out at once.
+        drop_body(body);
+        shared.complete(task, Err(TaskError::Cancelled(err)));
+        return Poll::Ready(());
+    }
+    let Some(fut) = body.as_mut().as_pin_mut() else {
+        // The body was taken by an earlier completion; nothing to run.
+        return Poll::Ready(());
+    };
+    push_frame(Frame {
+        task: task.as_any_task(),
+        deliver,
+        deliver_depth: catch_depth,
+        depth: 0,
+        armed_depth: 0,
+        awaited: None,
+    });
+    let mut cx = Context::from_waker(waker);
+    let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
+    let frame = pop_frame();
+    match polled {
+        Ok(Poll::Pending) => {
+            if frame.deliver.is_some() && frame.armed_depth == 0 {
+                // The catch scope went away without taking the error.
+                drop_body(body);
+                let err = frame.deliver.expect("checked above");
+                shared.complete(task, Err(TaskError::Cancelled(err)));
+                return Poll::Ready(());
+            }
+            shared.end_step_suspended(frame.awaited, frame.armed_depth, frame.deliver, waker);
+            Poll::Pending
+        }
+        Ok(Poll::Ready(outcome)) => {
+            drop_body(body);
+            shared.complete(task, outcome);
+            Poll::Ready(())
+        }
+        Err(payload) => {
+            drop_body(body);
+            shared.complete(task, Err(TaskError::Failed(Failure::from_panic(payload))));
+            Poll::Ready(())
+        }
+    }
+}
+
+/// Drops the body in place; a destructor that panics is contained.
+fn drop_body<F>(mut body: Pin<&mut Option<F>>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| body.set(None)));
+}

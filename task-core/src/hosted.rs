@@ -1,0 +1,190 @@
+//! Hosting the contract on a runtime that runs plain futures (tokio,
+//! async-executor): the task is a real task of that runtime, whose future is
+//! [`Hosted`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use aiotask_api::TaskError;
+
+use crate::env::Env;
+use crate::handle::{Task, TaskCell};
+use crate::harness::poll_step;
+use crate::shared::Shared;
+
+/// The per-task allocation of a hosted task: the contract state and the
+/// host runtime's waker for it.
+///
+/// Its [`Wake`] impl is the task waker [`poll_step`] needs: it records the
+/// wake-up in the contract state, then wakes the host's task.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::HostedCell;
+/// # use aiotask_core::{Env, Job};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// let cell = HostedCell::<u32>::new(Some("hosted".into()), Arc::new(E));
+/// assert_eq!(cell.handle().name(), "hosted");
+/// ```
+pub struct HostedCell<T: Send + 'static> {
+    shared: Shared<T>,
+    host_waker: Mutex<Option<Waker>>,
+}
+
+impl<T: Send + 'static> HostedCell<T> {
+    /// A new pending task's cell.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let cell = aiotask_core::HostedCell::<()>::new(None, Arc::new(E));
+    /// assert!(!cell.handle().done());
+    /// ```
+    pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Arc<Self> {
+        Arc::new(Self {
+            shared: Shared::new(name, env),
+            host_waker: Mutex::new(None),
+        })
+    }
+
+    /// A handle to this task.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let cell = aiotask_core::HostedCell::<()>::new(None, Arc::new(E));
+    /// let a = cell.handle();
+    /// assert_eq!(a.id(), cell.handle().id());
+    /// ```
+    pub fn handle(self: &Arc<Self>) -> Task<T> {
+        Task::from_cell(self.clone())
+    }
+}
+
+impl<T: Send + 'static> TaskCell<T> for HostedCell<T> {
+    fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+}
+
+impl<T: Send + 'static> Wake for HostedCell<T> {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.on_wake();
+        let host = self
+            .host_waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(w) = host {
+            w.wake();
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for HostedCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.shared, f)
+    }
+}
+
+/// The future a host runtime runs for one aiotask task.
+///
+/// Each poll is one step ([`poll_step`]). If the host drops it before the
+/// task is done (the runtime shut down), the task is reported as destroyed
+/// while pending and ends cancelled, so its handles answer and its awaiters
+/// wake.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::{HostedCell, Hosted};
+/// # use aiotask_core::{Env, Job};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// let cell = HostedCell::<u8>::new(None, Arc::new(E));
+/// let task = cell.handle();
+/// let fut = Hosted::new(cell, async { Ok::<u8, aiotask_api::TaskError>(3) });
+/// futures_lite_block_on(fut);
+/// assert_eq!(task.result().unwrap(), 3);
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// ```
+#[must_use = "the task runs only while its Hosted future is polled"]
+pub struct Hosted<T: Send + 'static, F> {
+    cell: Arc<HostedCell<T>>,
+    task: Task<T>,
+    waker: Waker,
+    body: Pin<Box<Option<F>>>,
+}
+
+impl<T: Send + 'static, F> Hosted<T, F>
+where
+    F: Future<Output = Result<T, TaskError>>,
+{
+    /// The host future of `cell`'s task, running `body`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell, Hosted};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let cell = HostedCell::<()>::new(None, Arc::new(E));
+    /// let fut = Hosted::new(cell, async { Ok(()) });
+    /// # drop(fut);
+    /// ```
+    pub fn new(cell: Arc<HostedCell<T>>, body: F) -> Self {
+        Self {
+            task: cell.handle(),
+            waker: Waker::from(cell.clone()),
+            cell,
+            body: Box::pin(Some(body)),
+        }
+    }
+}
+
+impl<T: Send + 'static, F> Future for Hosted<T, F>
+where
+    F: Future<Output = Result<T, TaskError>>,
+{
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        {
+            let mut host = this.cell.host_waker.lock().unwrap_or_else(|e| e.into_inner());
+            match &*host {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *host = Some(cx.waker().clone()),
+            }
+        }
+        poll_step(&this.task, this.body.as_mut(), &this.waker)
+    }
+}
+
+impl<T: Send + 'static, F> Drop for Hosted<T, F> {
+    fn drop(&mut self) {
+        if self.body.is_some() {
+            // Dropped by the host before completion: the runtime is going away.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.body.as_mut().set(None)
+            }));
+            self.cell.shared.destroy_pending();
+        }
+        *self.cell.host_waker.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+impl<T: Send + 'static, F> fmt::Debug for Hosted<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hosted").field("task", &self.cell).finish()
+    }
+}

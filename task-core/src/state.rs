@@ -1,0 +1,459 @@
+//! The per-task state of the contract and its transitions, as plain data.
+//!
+//! This is CPython 3.13's `Task` object (spec §1.1) with Rust names:
+//!
+//! | CPython field           | here                                  |
+//! |-------------------------|---------------------------------------|
+//! | `_state` + result/exc   | [`Phase`]                             |
+//! | sub-state (§1.2)        | [`Sub`]                               |
+//! | `_fut_waiter`           | [`Waiter`]                            |
+//! | `_num_cancels_requested`| `num_cancels`                         |
+//! | `_must_cancel`          | `must_cancel`                         |
+//! | `_cancel_message`       | `cancel_message`                      |
+//! | `_cancelled_exc`        | `cancelled_exc` (handed out once)     |
+//! | `_log_traceback`        | `log_traceback`                       |
+//! | `_callbacks`            | `entries` (callbacks and awaiters)    |
+//!
+//! Every method is a named transition that only edits the data and returns
+//! what the caller must do next (wake the task, forward a cancel, dispatch
+//! callbacks). Nothing here locks, wakes or calls user code, so the rules can
+//! be read, and tested, on their own.
+
+use std::sync::Arc;
+use std::task::Waker;
+
+use aiotask_api::{AnyTask, CancelledError, DoneCallback, Failure, InvalidStateError, TaskError};
+
+use crate::name::TaskName;
+
+/// The Future-level state (spec §1.2).
+#[derive(Debug)]
+pub(crate) enum Phase<T> {
+    Pending,
+    Finished(T),
+    Failed(Failure),
+    Cancelled,
+}
+
+/// The sub-state of a pending task (spec §1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sub {
+    /// First step queued; the body never ran.
+    NotStarted,
+    /// Inside its own step.
+    Running,
+    /// Suspended on [`Waiter`], not woken yet.
+    Suspended,
+    /// Woken (or yielded), its next step not yet run: asyncio's READY and
+    /// WOKEN-PENDING, which behave alike for `cancel()`.
+    Woken,
+}
+
+/// What a suspended task waits on (CPython's `_fut_waiter`).
+#[derive(Debug)]
+pub(crate) enum Waiter {
+    None,
+    /// A leaf future (a sleep, I/O, a channel). `Some` once a cancel was
+    /// handed to it: that cancellation will be delivered and cannot be
+    /// revoked, and its message is the first one (spec §1.7).
+    Leaf(Option<CancelledError>),
+    /// Another task: cancels are forwarded to it.
+    Task(AnyTask),
+}
+
+/// One entry of the done list: a callback, or an awaiter to wake.
+pub(crate) enum Entry<H> {
+    Callback(DoneCallback<H>),
+    Awaiter { key: u64, waker: Waker },
+}
+
+/// What `cancel()` must do after the state was edited.
+#[must_use]
+#[derive(Debug)]
+pub(crate) enum CancelAction {
+    /// The task is done: return `false`.
+    AlreadyDone,
+    /// Forward to the awaited task; if that returns `false`, call
+    /// [`State::cancel_fallback`].
+    Forward(AnyTask),
+    /// Return `true`; wake the task when `wake` so the cancel is delivered.
+    Requested { wake: bool },
+}
+
+/// What the step must do first (spec §1.4 prologue).
+#[must_use]
+#[derive(Debug)]
+pub(crate) enum StepStart {
+    /// The task is already done (a stale wake-up).
+    Done,
+    /// Poll the body; `deliver` is the cancellation to throw in, if any, and
+    /// `catch_depth` the depth of the innermost `catch_cancel` active at the
+    /// suspension point (0: none, the body is dropped).
+    Run {
+        deliver: Option<CancelledError>,
+        catch_depth: u32,
+    },
+}
+
+/// What the harness must do after a step that suspended.
+#[must_use]
+#[derive(Debug)]
+pub(crate) enum SuspendAction {
+    Nothing,
+    /// A cancel arrived during the step: the task must be polled again.
+    WakeSelf,
+    /// A cancel arrived during the step while it awaited a task: forward it;
+    /// if the forward returns `false`, call [`State::cancel_fallback`] and wake.
+    Forward(AnyTask, Option<Arc<str>>),
+}
+
+/// The state of one task.
+pub(crate) struct State<T, H> {
+    pub(crate) phase: Phase<T>,
+    pub(crate) sub: Sub,
+    pub(crate) waiter: Waiter,
+    pub(crate) num_cancels: u32,
+    pub(crate) must_cancel: bool,
+    pub(crate) cancel_message: Option<Arc<str>>,
+    pub(crate) cancelled_exc: Option<CancelledError>,
+    pub(crate) log_traceback: bool,
+    pub(crate) entries: Vec<Entry<H>>,
+    pub(crate) name: TaskName,
+    /// The depth of the innermost `catch_cancel` active when the body last
+    /// suspended.
+    pub(crate) catch_depth: u32,
+    /// The task's own waker, from its last step, used to deliver cancels.
+    pub(crate) waker: Option<Waker>,
+    /// Set by a wake during the running step.
+    pub(crate) woken_while_running: bool,
+}
+
+impl<T, H> State<T, H> {
+    pub(crate) fn new(name: TaskName) -> Self {
+        Self {
+            phase: Phase::Pending,
+            sub: Sub::NotStarted,
+            waiter: Waiter::None,
+            num_cancels: 0,
+            must_cancel: false,
+            cancel_message: None,
+            cancelled_exc: None,
+            log_traceback: false,
+            entries: Vec::new(),
+            name,
+            catch_depth: 0,
+            waker: None,
+            woken_while_running: false,
+        }
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        !matches!(self.phase, Phase::Pending)
+    }
+
+    /// `Task.cancel(msg)` (spec §1.7), up to the forwarding decision.
+    pub(crate) fn transition_to_cancel_requested(&mut self, msg: Option<&str>) -> CancelAction {
+        self.log_traceback = false;
+        if self.is_done() {
+            return CancelAction::AlreadyDone;
+        }
+        self.num_cancels += 1;
+        if self.sub == Sub::Suspended {
+            match &mut self.waiter {
+                Waiter::Task(t) => return CancelAction::Forward(t.clone()),
+                Waiter::Leaf(slot @ None) => {
+                    // The awaited leaf is "cancelled" synchronously: its error
+                    // carries this message and can no longer be revoked.
+                    *slot = Some(CancelledError::from_message(msg.map(Arc::from)));
+                    return CancelAction::Requested { wake: true };
+                }
+                Waiter::Leaf(Some(_)) | Waiter::None => {}
+            }
+        }
+        self.cancel_fallback(msg)
+    }
+
+    /// The `must_cancel` path of `cancel()`: the awaited future could not take it.
+    pub(crate) fn cancel_fallback(&mut self, msg: Option<&str>) -> CancelAction {
+        if self.is_done() {
+            // Finished while the forward ran: the request was still made.
+            return CancelAction::Requested { wake: false };
+        }
+        self.must_cancel = true;
+        self.cancel_message = msg.map(Arc::from);
+        let wake = self.sub == Sub::Suspended;
+        CancelAction::Requested { wake }
+    }
+
+    /// `uncancel()` with 3.13 semantics (spec §1.12).
+    pub(crate) fn transition_uncancel(&mut self) -> u32 {
+        if self.num_cancels > 0 {
+            self.num_cancels -= 1;
+            if self.num_cancels == 0 {
+                self.must_cancel = false;
+            }
+        }
+        self.num_cancels
+    }
+
+    /// A wake-up of the task's waker.
+    pub(crate) fn transition_on_wake(&mut self) {
+        match self.sub {
+            Sub::Suspended => self.sub = Sub::Woken,
+            Sub::Running => self.woken_while_running = true,
+            Sub::NotStarted | Sub::Woken => {}
+        }
+    }
+
+    /// The prologue of a step (spec §1.4): decide what to throw in.
+    pub(crate) fn transition_to_running(&mut self) -> StepStart {
+        if self.is_done() {
+            return StepStart::Done;
+        }
+        let mut deliver = match std::mem::replace(&mut self.waiter, Waiter::None) {
+            Waiter::Leaf(Some(e)) => Some(e),
+            _ => None,
+        };
+        if self.must_cancel {
+            self.must_cancel = false;
+            if deliver.is_none() {
+                deliver = Some(self.make_cancelled_error());
+            }
+        }
+        let catch_depth = if self.sub == Sub::NotStarted {
+            0
+        } else {
+            self.catch_depth
+        };
+        self.sub = Sub::Running;
+        self.woken_while_running = false;
+        StepStart::Run {
+            deliver,
+            catch_depth,
+        }
+    }
+
+    /// The end of a step whose body returned `Pending` (spec §1.4, YIELD).
+    pub(crate) fn transition_to_suspended(
+        &mut self,
+        awaited: Option<AnyTask>,
+        catch_depth: u32,
+    ) -> SuspendAction {
+        self.catch_depth = catch_depth;
+        self.waiter = match awaited {
+            Some(t) => Waiter::Task(t),
+            None => Waiter::Leaf(None),
+        };
+        if self.woken_while_running {
+            // A bare yield or a wake during the step: READY.
+            self.sub = Sub::Woken;
+            return SuspendAction::Nothing;
+        }
+        self.sub = Sub::Suspended;
+        if !self.must_cancel {
+            return SuspendAction::Nothing;
+        }
+        // cancel() was called during this step: hand it to what we now await.
+        match &mut self.waiter {
+            Waiter::Task(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
+            Waiter::Leaf(slot) => {
+                self.must_cancel = false;
+                *slot = Some(CancelledError::from_message(self.cancel_message.clone()));
+                SuspendAction::WakeSelf
+            }
+            Waiter::None => SuspendAction::WakeSelf,
+        }
+    }
+
+    /// A forwarded cancel was accepted by the awaited task.
+    pub(crate) fn forward_accepted(&mut self) {
+        self.must_cancel = false;
+    }
+
+    /// A delivery the body did not reach (no `catch_cancel` was polled):
+    /// deliver it again at the next step.
+    pub(crate) fn redeliver(&mut self, error: CancelledError) {
+        self.waiter = Waiter::Leaf(Some(error));
+    }
+
+    /// The terminal transition of a step that returned (spec §1.4).
+    /// Returns the done list to dispatch.
+    pub(crate) fn transition_to_complete(&mut self, outcome: Result<T, TaskError>) -> Vec<Entry<H>> {
+        debug_assert!(!self.is_done(), "a task completes once");
+        self.phase = match outcome {
+            Ok(v) if self.must_cancel => {
+                // Cancelled during the step that returned: the value is lost.
+                self.must_cancel = false;
+                drop(v);
+                Phase::Cancelled
+            }
+            Ok(v) => Phase::Finished(v),
+            Err(TaskError::Cancelled(e)) => {
+                self.cancelled_exc = Some(e);
+                self.cancel_message = None;
+                Phase::Cancelled
+            }
+            Err(TaskError::Failed(f)) => {
+                self.log_traceback = true;
+                Phase::Failed(f)
+            }
+            Err(other) => {
+                // InvalidState (or a future kind) raised by the body: a failure.
+                self.log_traceback = true;
+                Phase::Failed(Failure::from_error(other))
+            }
+        };
+        self.finish_common()
+    }
+
+    /// The runtime went away while the task was pending.
+    pub(crate) fn transition_to_destroyed(&mut self) -> Vec<Entry<H>> {
+        self.phase = Phase::Cancelled;
+        self.must_cancel = false;
+        self.finish_common()
+    }
+
+    fn finish_common(&mut self) -> Vec<Entry<H>> {
+        self.waiter = Waiter::None;
+        self.waker = None;
+        std::mem::take(&mut self.entries)
+    }
+
+    /// `_make_cancelled_error()` (spec §1.11): the stored error once, then fresh ones.
+    pub(crate) fn make_cancelled_error(&mut self) -> CancelledError {
+        match self.cancelled_exc.take() {
+            Some(e) => e,
+            None => CancelledError::from_message(self.cancel_message.clone()),
+        }
+    }
+
+    /// `result()` (spec §1.13).
+    pub(crate) fn result(&mut self) -> Result<T, TaskError>
+    where
+        T: Clone,
+    {
+        match &self.phase {
+            Phase::Pending => Err(TaskError::InvalidState(InvalidStateError::result_not_set())),
+            Phase::Finished(v) => Ok(v.clone()),
+            Phase::Failed(f) => {
+                let f = f.clone();
+                self.log_traceback = false;
+                Err(TaskError::Failed(f))
+            }
+            Phase::Cancelled => Err(TaskError::Cancelled(self.make_cancelled_error())),
+        }
+    }
+
+    /// `exception()` (spec §1.13).
+    pub(crate) fn exception(&mut self) -> Result<Option<Failure>, TaskError> {
+        match &self.phase {
+            Phase::Pending => Err(TaskError::InvalidState(InvalidStateError::exception_not_set())),
+            Phase::Finished(_) => Ok(None),
+            Phase::Failed(f) => {
+                let f = f.clone();
+                self.log_traceback = false;
+                Ok(Some(f))
+            }
+            Phase::Cancelled => Err(TaskError::Cancelled(self.make_cancelled_error())),
+        }
+    }
+
+    /// The repr's state word (spec §1.17).
+    pub(crate) fn state_word(&self) -> &'static str {
+        match self.phase {
+            Phase::Pending if self.num_cancels > 0 => "cancelling",
+            Phase::Pending => "pending",
+            Phase::Finished(_) | Phase::Failed(_) => "finished",
+            Phase::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> State<i32, ()> {
+        State::new(TaskName::Given("t".into()))
+    }
+
+    #[test]
+    fn not_started_cancel_keeps_last_message() {
+        let mut s = fresh();
+        assert!(matches!(
+            s.transition_to_cancel_requested(Some("a")),
+            CancelAction::Requested { wake: false }
+        ));
+        let _ = s.transition_to_cancel_requested(Some("b"));
+        assert_eq!(s.num_cancels, 2);
+        match s.transition_to_running() {
+            StepStart::Run { deliver: Some(e), catch_depth: 0 } => assert_eq!(e.message(), Some("b")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn suspended_cancel_keeps_first_message_and_survives_uncancel() {
+        let mut s = fresh();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_suspended(None, 0);
+        assert!(matches!(
+            s.transition_to_cancel_requested(Some("first")),
+            CancelAction::Requested { wake: true }
+        ));
+        s.transition_on_wake();
+        let _ = s.transition_to_cancel_requested(Some("second"));
+        assert_eq!(s.transition_uncancel(), 1);
+        assert_eq!(s.transition_uncancel(), 0);
+        match s.transition_to_running() {
+            StepStart::Run { deliver: Some(e), .. } => assert_eq!(e.message(), Some("first")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn woken_cancel_is_revoked_by_uncancel_to_zero() {
+        let mut s = fresh();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_suspended(None, 0);
+        s.transition_on_wake();
+        let _ = s.transition_to_cancel_requested(None);
+        assert_eq!(s.transition_uncancel(), 0);
+        assert!(matches!(s.transition_to_running(), StepStart::Run { deliver: None, .. }));
+    }
+
+    #[test]
+    fn cancel_during_returning_step_discards_value() {
+        let mut s = fresh();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_cancel_requested(Some("m"));
+        let _ = s.transition_to_complete(Ok(5));
+        assert_eq!(s.state_word(), "cancelled");
+        for _ in 0..2 {
+            match s.result() {
+                Err(TaskError::Cancelled(e)) => assert_eq!(e.message(), Some("m")),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn raised_cancel_message_is_handed_out_once() {
+        let mut s = fresh();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_complete(Err(CancelledError::with_message("x").into()));
+        assert_eq!(s.result().unwrap_err().cancelled().unwrap().message(), Some("x"));
+        assert_eq!(s.result().unwrap_err().cancelled().unwrap().message(), None);
+    }
+
+    #[test]
+    fn cancel_on_done_clears_log_traceback() {
+        let mut s = fresh();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_complete(Err(TaskError::Failed(Failure::from_error("e"))));
+        assert!(s.log_traceback);
+        assert!(matches!(s.transition_to_cancel_requested(None), CancelAction::AlreadyDone));
+        assert!(!s.log_traceback);
+        assert_eq!(s.num_cancels, 0);
+    }
+}
