@@ -323,8 +323,20 @@ impl<T: Send + 'static> Shared<T> {
     /// Ends a task whose runtime went away while it was pending: reports
     /// `Task was destroyed but it is pending!`, marks it cancelled and wakes
     /// its awaiters. Its done callbacks are dropped unrun (their loop is gone).
-    /// Does nothing for a done task.
-    pub(crate) fn destroy_pending(&self) -> bool {
+    /// Does nothing for a done task. Returns whether the task was pending.
+    ///
+    /// A backend calls this after dropping the future of a task its runtime
+    /// will never run again.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// assert!(s.destroy_pending());
+    /// assert!(s.cancelled());
+    /// assert!(!s.destroy_pending());
+    /// ```
+    pub fn destroy_pending(&self) -> bool {
         let repr = self.repr_with(None);
         let entries = {
             let mut st = self.lock();

@@ -1,0 +1,211 @@
+//! The native task: one allocation holding the scheduling word, the
+//! contract state and the future.
+//!
+//! ```text
+//! Arc<NativeCell<T, F>>
+//! ┌───────────────────────────────┐
+//! │ state: State (atomic word)    │  where the task is in the loop's hands
+//! │ shared: aiotask_core::Shared  │  the asyncio contract (cancel, callbacks, …)
+//! │ key: slot in the live registry│
+//! │ event_loop: Arc<LoopShared>   │  where wakes push the task
+//! │ stage: UnsafeCell<Option<F>>  │  the future, dropped in place when done
+//! └───────────────────────────────┘
+//! ```
+//!
+//! The same `Arc` is the task's [`Waker`], its queue entry, its registry
+//! entry and every [`aiotask_core::Task`] handle: creating a task allocates
+//! once.
+//!
+//! # Access rules for `stage`
+//!
+//! `stage` is the only field behind an `UnsafeCell`. Every access follows
+//! these rules, and every `unsafe` block cites the one it relies on.
+//!
+//! 1. **Loop thread only.** `stage` is touched only by the thread that runs
+//!    the task's event loop: inside [`Runnable::run`], called by the loop's
+//!    tick, and inside [`Runnable::destroy`], called by the runtime's `Drop`.
+//!    Both are methods of the loop-owned, `!Send` `Runtime`, so they never
+//!    run on two threads, and a `!Send` future never leaves its thread.
+//! 2. **One access at a time.** `run` holds the `RUNNING` bit of the state
+//!    word for the whole poll (taken by `transition_to_running`, which
+//!    asserts it was clear). `destroy` runs only when `RUNNING` is clear (it
+//!    checks) and sets `COMPLETE` first. The loop is single-threaded and a
+//!    nested run of the same loop is refused, so no two `&mut` to `stage`
+//!    exist at once.
+//! 3. **Pinned in place.** The cell lives in an `Arc` and is never moved;
+//!    `stage` is only ever replaced by `None` through `Pin::set`, which drops
+//!    the future in place. So a `Pin<&mut Option<F>>` made from it upholds
+//!    the pinning contract.
+//! 4. **Dropped on the loop thread.** Once `COMPLETE` is set the stage is
+//!    `None` and stays so. Every task that is not complete is held by the
+//!    loop's live registry, which the runtime's `Drop` empties through
+//!    `destroy` on the loop thread. So when the last `Arc` goes away on any
+//!    thread, `stage` holds no future and dropping the cell drops no `F`.
+//!    This is what makes the cell `Send + Sync` for any `F`.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Poll, Wake, Waker};
+
+use aiotask_api::TaskError;
+use aiotask_core::{Shared, Task, TaskCell, poll_step};
+
+use crate::event_loop::{LoopShared, Ready};
+use crate::state::{RunAction, ScheduleAction, State};
+use crate::sync::{AtomicUsize, Ordering};
+
+/// What the loop can do with any task, whatever its future type.
+pub(crate) trait Runnable: Send + Sync + 'static {
+    /// Runs one step. Loop thread only (rule 1).
+    fn run(self: Arc<Self>);
+    /// Drops the future of a task that is not done and ends it as
+    /// destroyed-while-pending. Loop thread only (rule 1).
+    fn destroy(&self);
+}
+
+pub(crate) struct NativeCell<T: Send + 'static, F> {
+    state: State,
+    shared: Shared<T>,
+    key: AtomicUsize,
+    event_loop: Arc<LoopShared>,
+    stage: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: the only field that is not `Send`/`Sync` by itself is `stage`,
+// which holds `F`. By rule 1 it is only accessed on the loop thread, and by
+// rule 4 no `F` is ever dropped elsewhere, so sharing or sending the cell
+// never moves an `F` across threads or lets two threads reach it. `T` is
+// `Send` (bound above), as `Shared<T>` requires.
+unsafe impl<T: Send + 'static, F> Send for NativeCell<T, F> {}
+// SAFETY: as for `Send`: `&NativeCell` gives other threads the atomic word,
+// the lock-protected `Shared<T>` and the loop's shared part, all `Sync`;
+// `stage` is unreachable from them (rule 1).
+unsafe impl<T: Send + 'static, F> Sync for NativeCell<T, F> {}
+
+impl<T, F> NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
+{
+    /// Creates the task, registers it with the loop and queues its first
+    /// step. On a closed loop the task ends at once as destroyed.
+    pub(crate) fn spawn(event_loop: &Arc<LoopShared>, name: Option<String>, body: F) -> Task<T> {
+        let cell = Arc::new(Self {
+            state: State::new(),
+            shared: Shared::new(name, event_loop.clone()),
+            key: AtomicUsize::new(usize::MAX),
+            event_loop: event_loop.clone(),
+            stage: UnsafeCell::new(Some(body)),
+        });
+        let task = Task::from_cell(cell.clone());
+        let runnable: Arc<dyn Runnable> = cell.clone();
+        match event_loop.register(runnable) {
+            Some(key) => {
+                cell.key.store(key, Ordering::Release);
+                event_loop.schedule(Ready::Task(cell));
+            }
+            None => {
+                // The runtime is gone. The body was never shared with the
+                // loop, so dropping it here, on its creator's thread, is
+                // what dropping any unspawned future does.
+                cell.state.transition_to_complete();
+                // SAFETY: rule 2: nothing else can reach `stage` yet (the
+                // cell was never registered or queued) so this is the only
+                // access; rule 3: `Pin::set` drops in place.
+                let stage = unsafe { Pin::new_unchecked(&mut *cell.stage.get()) };
+                drop_stage(stage);
+                cell.shared.destroy_pending();
+            }
+        }
+        task
+    }
+}
+
+impl<T, F> Runnable for NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
+{
+    fn run(self: Arc<Self>) {
+        if self.state.transition_to_running() == RunAction::Skip {
+            return;
+        }
+        let task = Task::from_cell(self.clone());
+        let waker = Waker::from(self.clone());
+        // SAFETY: rule 1: `run` is called by the loop's tick on the loop
+        // thread; rule 2: we hold `RUNNING` (just taken) until the step is
+        // over; rule 3: the cell is pinned in its `Arc`.
+        let stage = unsafe { Pin::new_unchecked(&mut *self.stage.get()) };
+        match poll_step(&task, stage, &waker) {
+            Poll::Ready(()) => {
+                self.state.transition_to_complete();
+                self.event_loop.unregister(self.key.load(Ordering::Acquire));
+            }
+            Poll::Pending => self.state.transition_to_idle(),
+        }
+    }
+
+    fn destroy(&self) {
+        let snap = self.state.load();
+        if snap.is_complete() || snap.is_running() {
+            return;
+        }
+        self.state.transition_to_complete();
+        // SAFETY: rule 1: called by the runtime's `Drop` on the loop thread;
+        // rule 2: `RUNNING` is clear (checked above, and only this thread
+        // sets it) and `COMPLETE` is now set so no step will start; rule 3:
+        // dropped in place through `Pin::set`.
+        let stage = unsafe { Pin::new_unchecked(&mut *self.stage.get()) };
+        drop_stage(stage);
+        self.shared.destroy_pending();
+    }
+}
+
+/// Drops the future in place; a panicking destructor is contained.
+fn drop_stage<F>(mut stage: Pin<&mut Option<F>>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| stage.set(None)));
+}
+
+impl<T, F> TaskCell<T> for NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: 'static,
+{
+    fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+}
+
+impl<T, F> Wake for NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
+{
+    fn wake(self: Arc<Self>) {
+        self.shared.on_wake();
+        if self.state.transition_to_scheduled() == ScheduleAction::Enqueue {
+            let event_loop = self.event_loop.clone();
+            event_loop.schedule(Ready::Task(self));
+        }
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.on_wake();
+        if self.state.transition_to_scheduled() == ScheduleAction::Enqueue {
+            self.event_loop.schedule(Ready::Task(self.clone()));
+        }
+    }
+}
+
+impl<T: Send + 'static, F> fmt::Debug for NativeCell<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeCell")
+            .field("state", &self.state)
+            .field("task", &self.shared)
+            .finish()
+    }
+}

@@ -1,0 +1,343 @@
+//! The event loop: a FIFO ready queue, timers, and a wake-up that works
+//! from other threads.
+//!
+//! One *tick* (asyncio's `_run_once`) moves what other threads injected onto
+//! the ready queue, fires due timers, then runs exactly the entries that
+//! were ready when the tick began; what they queue runs at the next tick.
+//! Entries are task steps and jobs (done-callback dispatch, `call_soon`),
+//! in one FIFO.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use aiotask_api::ExceptionContext;
+use aiotask_core::{Env, Job, Reporter};
+use slab::Slab;
+
+use crate::cell::Runnable;
+
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One entry of the ready queue.
+pub(crate) enum Ready {
+    Task(Arc<dyn Runnable>),
+    Job(Job),
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Timers: deadlines in order, and the waker of each live sleep.
+#[derive(Default)]
+pub(crate) struct Timers {
+    by_deadline: BTreeMap<(Instant, u64), ()>,
+    wakers: HashMap<u64, Waker>,
+    next_id: u64,
+}
+
+/// The part of a loop every thread may touch: what wakers, handles and
+/// task cells hold.
+pub(crate) struct LoopShared {
+    id: u64,
+    origin: Instant,
+    inject: Mutex<VecDeque<Ready>>,
+    /// Every task not yet complete; `None` once the runtime is dropped.
+    live: Mutex<Option<Slab<Arc<dyn Runnable>>>>,
+    closed: AtomicBool,
+    thread: Mutex<Option<Thread>>,
+    timers: Mutex<Timers>,
+    pub(crate) reporter: Reporter,
+}
+
+/// The part of a loop only its thread touches, reachable from wakers
+/// running on that thread through [`CURRENT`].
+pub(crate) struct Local {
+    id: u64,
+    shared: std::sync::Weak<LoopShared>,
+    ready: RefCell<VecDeque<Ready>>,
+}
+
+thread_local! {
+    /// The loop running on this thread, if any.
+    static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
+}
+
+impl LoopShared {
+    pub(crate) fn new() -> (Arc<Self>, Rc<Local>) {
+        let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(Self {
+            id,
+            origin: Instant::now(),
+            inject: Mutex::new(VecDeque::new()),
+            live: Mutex::new(Some(Slab::new())),
+            closed: AtomicBool::new(false),
+            thread: Mutex::new(None),
+            timers: Mutex::new(Timers::default()),
+            reporter: Reporter::default(),
+        });
+        let local = Rc::new(Local {
+            id,
+            shared: Arc::downgrade(&shared),
+            ready: RefCell::new(VecDeque::new()),
+        });
+        (shared, local)
+    }
+
+    /// The loop clock: time since the loop was created.
+    pub(crate) fn time(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Adds a task to the live registry; `None` when the loop is closed.
+    pub(crate) fn register(&self, task: Arc<dyn Runnable>) -> Option<usize> {
+        lock(&self.live).as_mut().map(|slab| slab.insert(task))
+    }
+
+    pub(crate) fn unregister(&self, key: usize) {
+        if let Some(slab) = lock(&self.live).as_mut() {
+            slab.try_remove(key);
+        }
+    }
+
+    /// Queues an entry: on the ready queue when called on this loop's
+    /// thread, else on the injection queue, waking the loop.
+    pub(crate) fn schedule(&self, entry: Ready) {
+        let entry = CURRENT.with(|cur| match cur.borrow().as_ref() {
+            Some(local) if local.id == self.id => {
+                local.ready.borrow_mut().push_back(entry);
+                None
+            }
+            _ => Some(entry),
+        });
+        let Some(entry) = entry else { return };
+        if self.is_closed() {
+            return;
+        }
+        lock(&self.inject).push_back(entry);
+        self.unpark();
+    }
+
+    fn unpark(&self) {
+        if let Some(t) = lock(&self.thread).as_ref() {
+            t.unpark();
+        }
+    }
+
+    /// Registers (or refreshes) a timer; returns its id.
+    pub(crate) fn add_timer(&self, id: Option<u64>, deadline: Instant, waker: &Waker) -> u64 {
+        let mut timers = lock(&self.timers);
+        let id = match id {
+            Some(id) => id,
+            None => {
+                timers.next_id += 1;
+                let id = timers.next_id;
+                timers.by_deadline.insert((deadline, id), ());
+                id
+            }
+        };
+        match timers.wakers.get_mut(&id) {
+            Some(w) if w.will_wake(waker) => {}
+            Some(w) => *w = waker.clone(),
+            None => {
+                timers.wakers.insert(id, waker.clone());
+            }
+        }
+        drop(timers);
+        // A timer added from another thread may be earlier than the one the
+        // loop sleeps until.
+        if !self.on_loop_thread() {
+            self.unpark();
+        }
+        id
+    }
+
+    pub(crate) fn remove_timer(&self, id: u64, deadline: Instant) {
+        let mut timers = lock(&self.timers);
+        timers.by_deadline.remove(&(deadline, id));
+        timers.wakers.remove(&id);
+    }
+
+    fn on_loop_thread(&self) -> bool {
+        CURRENT.with(|cur| cur.borrow().as_ref().is_some_and(|l| l.id == self.id))
+    }
+
+    /// Wakes every timer due by `now`; returns the next deadline.
+    fn fire_timers(&self, now: Instant) -> Option<Instant> {
+        let mut due = Vec::new();
+        let next = {
+            let mut timers = lock(&self.timers);
+            while let Some((&(deadline, id), _)) = timers.by_deadline.first_key_value() {
+                if deadline > now {
+                    break;
+                }
+                timers.by_deadline.pop_first();
+                if let Some(w) = timers.wakers.remove(&id) {
+                    due.push(w);
+                }
+            }
+            timers.by_deadline.first_key_value().map(|(&(d, _), _)| d)
+        };
+        for w in due {
+            w.wake();
+        }
+        next
+    }
+}
+
+impl Env for LoopShared {
+    fn call_soon(&self, job: Job) {
+        self.schedule(Ready::Job(job));
+    }
+
+    fn report(&self, context: ExceptionContext) {
+        self.reporter.report(context);
+    }
+}
+
+impl fmt::Debug for LoopShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopShared")
+            .field("id", &self.id)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The loop running on this thread, if any.
+pub(crate) fn current_shared() -> Option<Arc<LoopShared>> {
+    CURRENT.with(|cur| cur.borrow().as_ref().and_then(|l| l.shared.upgrade()))
+}
+
+/// Makes `local` the current loop of this thread until dropped.
+pub(crate) struct Enter {
+    previous: Option<Rc<Local>>,
+    shared: Arc<LoopShared>,
+}
+
+impl Enter {
+    /// Enters the loop on this thread.
+    ///
+    /// # Panics
+    ///
+    /// When this loop is already running on this thread (a nested `run`),
+    /// as asyncio raises `RuntimeError('This event loop is already running')`.
+    pub(crate) fn new(shared: &Arc<LoopShared>, local: &Rc<Local>) -> Self {
+        let previous = CURRENT.with(|cur| cur.borrow_mut().replace(local.clone()));
+        if previous.as_ref().is_some_and(|p| p.id == local.id) {
+            CURRENT.with(|cur| *cur.borrow_mut() = previous);
+            panic!("this event loop is already running");
+        }
+        *lock(&shared.thread) = Some(std::thread::current());
+        Self {
+            previous,
+            shared: shared.clone(),
+        }
+    }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        *lock(&self.shared.thread) = None;
+        let previous = self.previous.take();
+        CURRENT.with(|cur| *cur.borrow_mut() = previous);
+    }
+}
+
+/// Runs ticks until `stop()` is true after a tick.
+pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn() -> bool) {
+    let _enter = Enter::new(shared, local);
+    while !stop() {
+        tick(shared, local);
+    }
+}
+
+/// One loop iteration (asyncio's `_run_once`).
+fn tick(shared: &LoopShared, local: &Local) {
+    {
+        let mut inject = lock(&shared.inject);
+        if !inject.is_empty() {
+            local.ready.borrow_mut().extend(inject.drain(..));
+        }
+    }
+    let next_deadline = shared.fire_timers(Instant::now());
+    let n = local.ready.borrow().len();
+    if n == 0 {
+        park(shared, next_deadline);
+        return;
+    }
+    for _ in 0..n {
+        let entry = local.ready.borrow_mut().pop_front();
+        match entry {
+            Some(Ready::Task(task)) => task.run(),
+            Some(Ready::Job(job)) => run_job(shared, job),
+            None => break,
+        }
+    }
+}
+
+fn run_job(shared: &LoopShared, job: Job) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+        shared.reporter.report(
+            ExceptionContext::new(aiotask_api::ReportKind::CallbackPanicked)
+                .with_failure(aiotask_api::Failure::from_panic(payload)),
+        );
+    }
+}
+
+/// Sleeps until the next deadline or a wake from another thread.
+fn park(shared: &LoopShared, next_deadline: Option<Instant>) {
+    if !lock(&shared.inject).is_empty() {
+        return;
+    }
+    match next_deadline {
+        Some(d) => {
+            let now = Instant::now();
+            if d > now {
+                std::thread::park_timeout(d - now);
+            }
+        }
+        None => std::thread::park(),
+    }
+}
+
+/// Ends the loop: every pending task is destroyed (reported, cancelled),
+/// queued entries are dropped. Runs on the loop thread, from the runtime's
+/// `Drop`.
+pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
+    let _enter = Enter::new(shared, local);
+    let live = {
+        let mut live = lock(&shared.live);
+        shared.closed.store(true, Ordering::Release);
+        live.take()
+    };
+    if let Some(live) = live {
+        for (_, task) in live {
+            task.destroy();
+        }
+    }
+    // Drop queued steps and jobs; what they drop may queue more, which the
+    // closed loop discards.
+    loop {
+        let mut drained: Vec<Ready> = local.ready.borrow_mut().drain(..).collect();
+        drained.extend(lock(&shared.inject).drain(..));
+        if drained.is_empty() {
+            break;
+        }
+        drop(drained);
+    }
+    let mut timers = lock(&shared.timers);
+    timers.wakers.clear();
+    timers.by_deadline.clear();
+}

@@ -1,0 +1,320 @@
+//! [`Runtime`] (the loop owner), [`Handle`] (what tasks and other threads
+//! use), [`Sleep`] and [`spawn_local`].
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
+use aiotask_core::{Env, Task};
+
+use crate::cell::NativeCell;
+use crate::event_loop::{self, Local, LoopShared};
+
+/// aiotask's own event loop: single-threaded, FIFO, like asyncio's.
+///
+/// The loop runs on the thread that calls [`run`](Runtime::run) or
+/// [`run_until_complete`](Runtime::run_until_complete); tasks, done
+/// callbacks and `call_soon` jobs all run there, in one FIFO. Other threads
+/// reach it through a [`Handle`]: they can create tasks, cancel, and wake.
+///
+/// Dropping the runtime ends every pending task: each is reported as
+/// `Task was destroyed but it is pending!` and ends cancelled.
+///
+/// ```
+/// use aiotask_native::Runtime;
+/// use aiotask_api::{Runtime as _, RuntimeHandle as _};
+///
+/// let rt = Runtime::new();
+/// let h = rt.handle();
+/// let out = rt.run(async move {
+///     let child = h.create_named_task("child", async { 40 });
+///     child.await.unwrap() + 2
+/// });
+/// assert_eq!(out.unwrap(), 42);
+/// ```
+pub struct Runtime {
+    shared: Arc<LoopShared>,
+    local: Rc<Local>,
+    /// The loop belongs to its thread.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Runtime {
+    /// A new, idle loop.
+    ///
+    /// ```
+    /// let rt = aiotask_native::Runtime::new();
+    /// # drop(rt);
+    /// ```
+    pub fn new() -> Self {
+        let (shared, local) = LoopShared::new();
+        Self {
+            shared,
+            local,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A handle to this loop, usable from tasks and from other threads.
+    ///
+    /// ```
+    /// let rt = aiotask_native::Runtime::new();
+    /// let h = rt.handle();
+    /// std::thread::spawn(move || drop(h)).join().unwrap();
+    /// ```
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Runs the loop until `task` is done, then finishes the tick in which
+    /// its done callbacks run (asyncio's `run_until_complete`).
+    ///
+    /// # Errors
+    ///
+    /// The task's [`TaskError`] when it was cancelled or failed.
+    ///
+    /// # Panics
+    ///
+    /// When called while this loop is already running (from inside one of
+    /// its tasks), as asyncio raises `RuntimeError`.
+    ///
+    /// ```
+    /// use aiotask_api::RuntimeHandle as _;
+    /// let rt = aiotask_native::Runtime::new();
+    /// let task = rt.handle().create_task(async { 15 });
+    /// assert_eq!(rt.run_until_complete(&task).unwrap(), 15);
+    /// ```
+    pub fn run_until_complete<T: Clone + Send + 'static>(&self, task: &Task<T>) -> Result<T, TaskError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        // Like asyncio, stopping is itself a done callback: callbacks added
+        // before it run first, in the same tick.
+        task.add_done_callback(move |_: &Task<T>| flag.store(true, Ordering::Release));
+        event_loop::drive(&self.shared, &self.local, &|| stop.load(Ordering::Acquire));
+        task.result()
+    }
+
+    /// Runs `main` as a task until it is done (asyncio's `run`).
+    ///
+    /// # Errors
+    ///
+    /// The main task's [`TaskError`] when it was cancelled or failed.
+    ///
+    /// ```
+    /// let rt = aiotask_native::Runtime::new();
+    /// assert_eq!(rt.run(async { "hi" }).unwrap(), "hi");
+    /// ```
+    pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
+    where
+        F: Future + 'static,
+        F::Output: Clone + Send + 'static,
+    {
+        let task = NativeCell::spawn(&self.shared, None, async move { Ok(main.await) });
+        self.run_until_complete(&task)
+    }
+
+    /// Creates a task whose future need not be `Send`: it never leaves this
+    /// loop's thread.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let rt = aiotask_native::Runtime::new();
+    /// let shared = Rc::new(5);
+    /// let t = rt.create_local_task(async move { *shared + 1 });
+    /// assert_eq!(rt.run_until_complete(&t).unwrap(), 6);
+    /// ```
+    pub fn create_local_task<F>(&self, body: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        NativeCell::spawn(&self.shared, None, async move { Ok(body.await) })
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        event_loop::close(&self.shared, &self.local);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("loop", &self.shared).finish()
+    }
+}
+
+impl aiotask_api::Runtime for Runtime {
+    type Handle = Handle;
+
+    fn handle(&self) -> Handle {
+        Runtime::handle(self)
+    }
+
+    fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        Runtime::run(self, main)
+    }
+
+    fn run_until_complete<T: TaskOutput>(&self, task: &Task<T>) -> Result<T, TaskError> {
+        Runtime::run_until_complete(self, task)
+    }
+}
+
+/// A cloneable, `Send + Sync` handle to a native loop (asyncio's
+/// `get_running_loop()`): create tasks, sleep, read the clock, report.
+/// Its methods are those of [`aiotask_api::RuntimeHandle`].
+///
+/// ```
+/// use aiotask_api::RuntimeHandle as _;
+/// let rt = aiotask_native::Runtime::new();
+/// let h = rt.handle();
+/// let t = std::thread::spawn(move || h.create_task(async { 1 })).join().unwrap();
+/// assert_eq!(rt.run_until_complete(&t).unwrap(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<LoopShared>,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("loop", &self.shared).finish()
+    }
+}
+
+impl aiotask_api::RuntimeHandle for Handle {
+    type Task<T: TaskOutput> = Task<T>;
+
+    fn spawn<T, F>(&self, name: Option<String>, body: F) -> Task<T>
+    where
+        T: TaskOutput,
+        F: Future<Output = Result<T, TaskError>> + Send + 'static,
+    {
+        NativeCell::spawn(&self.shared, name, body)
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        Sleep {
+            shared: self.shared.clone(),
+            deadline: Instant::now() + duration,
+            timer: None,
+            zero: duration.is_zero(),
+        }
+    }
+
+    fn time(&self) -> Duration {
+        self.shared.time()
+    }
+
+    fn current_task(&self) -> Option<AnyTask> {
+        aiotask_core::current_task()
+    }
+
+    fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        self.shared.reporter.set_handler(handler);
+    }
+
+    fn call_exception_handler(&self, context: ExceptionContext) {
+        self.shared.report(context);
+    }
+
+    fn call_soon(&self, f: impl FnOnce() + Send + 'static) {
+        self.shared.call_soon(Box::new(f));
+    }
+}
+
+/// The future of the native [`Handle`]'s `sleep`: it always suspends at
+/// least once, as `asyncio.sleep` does, and `sleep(0)` is a bare yield.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    shared: Arc<LoopShared>,
+    deadline: Instant,
+    timer: Option<u64>,
+    zero: bool,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.zero {
+            // sleep(0) is a bare yield: resume at the next tick.
+            if self.timer.take().is_some() {
+                return Poll::Ready(());
+            }
+            self.timer = Some(0);
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if self.timer.is_some() && Instant::now() >= self.deadline {
+            let (id, deadline) = (self.timer.take(), self.deadline);
+            if let Some(id) = id {
+                self.shared.remove_timer(id, deadline);
+            }
+            return Poll::Ready(());
+        }
+        let id = self.shared.add_timer(self.timer, self.deadline, cx.waker());
+        self.timer = Some(id);
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let (Some(id), false) = (self.timer, self.zero) {
+            self.shared.remove_timer(id, self.deadline);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+    }
+}
+
+/// Creates a task whose future need not be `Send`, on the loop running on
+/// this thread (from inside one of its tasks or callbacks).
+///
+/// # Panics
+///
+/// When no native loop is running on this thread.
+///
+/// ```
+/// use std::rc::Rc;
+/// let rt = aiotask_native::Runtime::new();
+/// let out = rt.run(async {
+///     let not_send = Rc::new(3);
+///     aiotask_native::spawn_local(async move { *not_send * 2 }).await.unwrap()
+/// });
+/// assert_eq!(out.unwrap(), 6);
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(body: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let shared = event_loop::current_shared()
+        .expect("aiotask_native::spawn_local called outside a running native loop");
+    NativeCell::spawn(&shared, None, async move { Ok(body.await) })
+}
