@@ -29,7 +29,7 @@ use crate::event_loop::{self, Local, LoopShared};
 ///
 /// ```
 /// use aiotask_native::Runtime;
-/// use aiotask_api::{Runtime as _, RuntimeHandle as _};
+/// use aiotask_api::RuntimeHandle as _;
 ///
 /// let rt = Runtime::new();
 /// let h = rt.handle();
