@@ -50,7 +50,11 @@ async fn main_task(h: Handle) {
 
     // 2.1 done(): a scheduled task is not done; a finished one is
     let t = h.create_named_task("MyTask", work(h.clone(), 1, ms10));
-    println!("scheduled done: {} cancelled: {}", py(t.done()), py(t.cancelled()));
+    println!(
+        "scheduled done: {} cancelled: {}",
+        py(t.done()),
+        py(t.cancelled())
+    );
     // 3. result() before done -> InvalidStateError
     if let Err(TaskError::InvalidState(_)) = t.result() {
         println!("result before done: InvalidStateError");
@@ -71,7 +75,11 @@ async fn main_task(h: Handle) {
         exception
     );
     // 5. cancel() on a done task returns False and does not cancel it
-    println!("cancel after done: {} cancelled: {}", py(t.cancel()), py(t.cancelled()));
+    println!(
+        "cancel after done: {} cancelled: {}",
+        py(t.cancel()),
+        py(t.cancelled())
+    );
 
     // 4. a failing task: result() re-raises, exception() returns it
     let f = h.create_try_task(fail(h.clone(), ms10));
@@ -94,14 +102,23 @@ async fn main_task(h: Handle) {
         py(c.done())
     );
     if let Err(TaskError::Cancelled(e)) = (&c).await {
-        println!("await cancelled task raised CancelledError: {}", e.args_repr());
+        println!(
+            "await cancelled task raised CancelledError: {}",
+            e.args_repr()
+        );
     }
     println!("cancelled: {} done: {}", py(c.cancelled()), py(c.done()));
     if let Err(TaskError::Cancelled(e)) = c.result() {
-        println!("result() on cancelled task: CancelledError {}", e.args_repr());
+        println!(
+            "result() on cancelled task: CancelledError {}",
+            e.args_repr()
+        );
     }
     if let Err(TaskError::Cancelled(e)) = c.exception() {
-        println!("exception() on cancelled task: CancelledError {}", e.args_repr());
+        println!(
+            "exception() on cancelled task: CancelledError {}",
+            e.args_repr()
+        );
     }
 
     // 5. a coroutine that handles CancelledError is not cancelled
@@ -135,7 +152,10 @@ async fn main_task(h: Handle) {
     println!("removed cb1 again: {}", d.remove_done_callback(&cb1));
     d.add_done_callback(&cb1);
     (&d).await.expect("work");
-    println!("callbacks ran after await: {}", py_list(&order.lock().unwrap()));
+    println!(
+        "callbacks ran after await: {}",
+        py_list(&order.lock().unwrap())
+    );
     h.yield_now().await;
     println!(
         "callbacks ran after one more loop step: {}",
@@ -144,13 +164,22 @@ async fn main_task(h: Handle) {
     let late = Arc::new(Mutex::new(Vec::<i64>::new()));
     let sink = late.clone();
     d.add_done_callback(move |task: &Task<i64>| sink.lock().unwrap().push(task.result().unwrap()));
-    println!("late callback ran synchronously: {:?}", late.lock().unwrap());
+    println!(
+        "late callback ran synchronously: {:?}",
+        late.lock().unwrap()
+    );
     h.yield_now().await;
-    println!("late callback ran after one step: {:?}", late.lock().unwrap());
+    println!(
+        "late callback ran after one step: {:?}",
+        late.lock().unwrap()
+    );
 
     // 7. names
     let n = h.create_task(work(h.clone(), 4, Duration::ZERO));
-    println!("default name looks like Task-N: {}", py(n.name().starts_with("Task-")));
+    println!(
+        "default name looks like Task-N: {}",
+        py(n.name().starts_with("Task-"))
+    );
     n.set_name("Renamed");
     println!("renamed: {}", n.name());
     (&n).await.expect("work");

@@ -37,10 +37,19 @@ fn check(stem: &str) {
         exe.display()
     );
     let out = Command::new(&exe).output().expect("example runs");
-    assert!(out.status.success(), "{stem} exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stem} exited with {}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = String::from_utf8(out.stdout).expect("utf-8 output");
-    let want = std::fs::read_to_string(reference_dir().join(format!("{stem}.out"))).expect("transcript");
-    assert_eq!(got, want, "{stem}: output differs from CPython's transcript");
+    let want =
+        std::fs::read_to_string(reference_dir().join(format!("{stem}.out"))).expect("transcript");
+    assert_eq!(
+        got, want,
+        "{stem}: output differs from CPython's transcript"
+    );
 }
 
 #[test]

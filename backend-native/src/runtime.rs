@@ -93,7 +93,10 @@ impl Runtime {
     /// let task = rt.handle().create_task(async { 15 });
     /// assert_eq!(rt.run_until_complete(&task).unwrap(), 15);
     /// ```
-    pub fn run_until_complete<T: Clone + Send + 'static>(&self, task: &Task<T>) -> Result<T, TaskError> {
+    pub fn run_until_complete<T: Clone + Send + 'static>(
+        &self,
+        task: &Task<T>,
+    ) -> Result<T, TaskError> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         // Like asyncio, stopping is itself a done callback: callbacks added
@@ -155,7 +158,9 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("loop", &self.shared).finish()
+        f.debug_struct("Runtime")
+            .field("loop", &self.shared)
+            .finish()
     }
 }
 
@@ -197,7 +202,9 @@ pub struct Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("loop", &self.shared).finish()
+        f.debug_struct("Handle")
+            .field("loop", &self.shared)
+            .finish()
     }
 }
 
@@ -288,7 +295,9 @@ impl Drop for Sleep {
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish()
     }
 }
 

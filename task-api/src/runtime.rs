@@ -86,7 +86,9 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
         T: TaskOutput,
         E: Into<BoxError>,
     {
-        self.spawn(None, async move { body.await.map_err(TaskError::from_body_error) })
+        self.spawn(None, async move {
+            body.await.map_err(TaskError::from_body_error)
+        })
     }
 
     /// [`create_try_task`](RuntimeHandle::create_try_task) with a name.

@@ -34,7 +34,11 @@ pub(crate) fn push_frame(frame: Frame) {
 }
 
 pub(crate) fn pop_frame() -> Frame {
-    FRAMES.with(|f| f.borrow_mut().pop().expect("a step pops the frame it pushed"))
+    FRAMES.with(|f| {
+        f.borrow_mut()
+            .pop()
+            .expect("a step pops the frame it pushed")
+    })
 }
 
 pub(crate) fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {

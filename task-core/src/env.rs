@@ -91,12 +91,10 @@ impl Reporter {
 
 impl fmt::Debug for Reporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let custom = self
-            .handler
-            .read()
-            .map(|h| h.is_some())
-            .unwrap_or(false);
-        f.debug_struct("Reporter").field("custom_handler", &custom).finish()
+        let custom = self.handler.read().map(|h| h.is_some()).unwrap_or(false);
+        f.debug_struct("Reporter")
+            .field("custom_handler", &custom)
+            .finish()
     }
 }
 
@@ -166,7 +164,11 @@ impl CallbackQueue {
     /// assert_eq!(aiotask_core::CallbackQueue::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).jobs.len()
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .jobs
+            .len()
     }
 
     /// True when no job is queued.
@@ -238,7 +240,9 @@ impl CallbackQueue {
 
 impl fmt::Debug for CallbackQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackQueue").field("len", &self.len()).finish()
+        f.debug_struct("CallbackQueue")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -251,7 +255,9 @@ pub struct Dispatcher {
 
 impl fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Dispatcher").field("queue", &self.queue).finish()
+        f.debug_struct("Dispatcher")
+            .field("queue", &self.queue)
+            .finish()
     }
 }
 

@@ -366,7 +366,9 @@ pub struct Join<T: Send + 'static> {
 
 impl<T: Send + 'static> fmt::Debug for Join<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("task", &self.task.id()).finish()
+        f.debug_struct("Join")
+            .field("task", &self.task.id())
+            .finish()
     }
 }
 

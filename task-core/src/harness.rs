@@ -72,10 +72,10 @@ where
     let frame = pop_frame();
     match polled {
         Ok(Poll::Pending) => {
-            if frame.deliver.is_some() && frame.armed_depth == 0 {
+            if let (Some(err), 0) = (&frame.deliver, frame.armed_depth) {
                 // The catch scope went away without taking the error.
+                let err = err.clone();
                 drop_body(body);
-                let err = frame.deliver.expect("checked above");
                 shared.complete(task, Err(TaskError::Cancelled(err)));
                 return Poll::Ready(());
             }

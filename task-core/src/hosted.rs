@@ -160,7 +160,11 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         {
-            let mut host = this.cell.host_waker.lock().unwrap_or_else(|e| e.into_inner());
+            let mut host = this
+                .cell
+                .host_waker
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             match &*host {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => *host = Some(cx.waker().clone()),
@@ -179,7 +183,11 @@ impl<T: Send + 'static, F> Drop for Hosted<T, F> {
             }));
             self.cell.shared.destroy_pending();
         }
-        *self.cell.host_waker.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self
+            .cell
+            .host_waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 

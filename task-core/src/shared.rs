@@ -317,7 +317,8 @@ impl<T: Send + 'static> Shared<T> {
             return;
         }
         let handle = handle.clone();
-        self.env.call_soon(Box::new(move || run_entries(&handle, entries)));
+        self.env
+            .call_soon(Box::new(move || run_entries(&handle, entries)));
     }
 
     /// Ends a task whose runtime went away while it was pending: reports
@@ -381,7 +382,11 @@ impl<T: Send + 'static> Shared<T> {
 
     /// Polls the outcome for an awaiter, registering its waker in the done
     /// list (in FIFO order with the callbacks) while pending.
-    pub(crate) fn poll_join(&self, key: &mut Option<u64>, cx: &Context<'_>) -> Poll<Result<T, TaskError>>
+    pub(crate) fn poll_join(
+        &self,
+        key: &mut Option<u64>,
+        cx: &Context<'_>,
+    ) -> Poll<Result<T, TaskError>>
     where
         T: Clone,
     {
@@ -391,12 +396,10 @@ impl<T: Send + 'static> Shared<T> {
             return Poll::Ready(st.result());
         }
         let found = key.and_then(|k| {
-            st.entries
-                .iter_mut()
-                .find_map(|e| match e {
-                    Entry::Awaiter { key, waker } if *key == k => Some(waker),
-                    _ => None,
-                })
+            st.entries.iter_mut().find_map(|e| match e {
+                Entry::Awaiter { key, waker } if *key == k => Some(waker),
+                _ => None,
+            })
         });
         match found {
             Some(w) => {

@@ -278,7 +278,10 @@ impl<T, H> State<T, H> {
 
     /// The terminal transition of a step that returned (spec §1.4).
     /// Returns the done list to dispatch.
-    pub(crate) fn transition_to_complete(&mut self, outcome: Result<T, TaskError>) -> Vec<Entry<H>> {
+    pub(crate) fn transition_to_complete(
+        &mut self,
+        outcome: Result<T, TaskError>,
+    ) -> Vec<Entry<H>> {
         debug_assert!(!self.is_done(), "a task completes once");
         self.phase = match outcome {
             Ok(v) if self.must_cancel => {
@@ -347,7 +350,9 @@ impl<T, H> State<T, H> {
     /// `exception()` (spec §1.13).
     pub(crate) fn exception(&mut self) -> Result<Option<Failure>, TaskError> {
         match &self.phase {
-            Phase::Pending => Err(TaskError::InvalidState(InvalidStateError::exception_not_set())),
+            Phase::Pending => Err(TaskError::InvalidState(
+                InvalidStateError::exception_not_set(),
+            )),
             Phase::Finished(_) => Ok(None),
             Phase::Failed(f) => {
                 let f = f.clone();
@@ -387,7 +392,10 @@ mod tests {
         let _ = s.transition_to_cancel_requested(Some("b"));
         assert_eq!(s.num_cancels, 2);
         match s.transition_to_running() {
-            StepStart::Run { deliver: Some(e), catch_depth: 0 } => assert_eq!(e.message(), Some("b")),
+            StepStart::Run {
+                deliver: Some(e),
+                catch_depth: 0,
+            } => assert_eq!(e.message(), Some("b")),
             other => panic!("{other:?}"),
         }
     }
@@ -406,7 +414,9 @@ mod tests {
         assert_eq!(s.transition_uncancel(), 1);
         assert_eq!(s.transition_uncancel(), 0);
         match s.transition_to_running() {
-            StepStart::Run { deliver: Some(e), .. } => assert_eq!(e.message(), Some("first")),
+            StepStart::Run {
+                deliver: Some(e), ..
+            } => assert_eq!(e.message(), Some("first")),
             other => panic!("{other:?}"),
         }
     }
@@ -419,7 +429,10 @@ mod tests {
         s.transition_on_wake();
         let _ = s.transition_to_cancel_requested(None);
         assert_eq!(s.transition_uncancel(), 0);
-        assert!(matches!(s.transition_to_running(), StepStart::Run { deliver: None, .. }));
+        assert!(matches!(
+            s.transition_to_running(),
+            StepStart::Run { deliver: None, .. }
+        ));
     }
 
     #[test]
@@ -442,7 +455,10 @@ mod tests {
         let mut s = fresh();
         let _ = s.transition_to_running();
         let _ = s.transition_to_complete(Err(CancelledError::with_message("x").into()));
-        assert_eq!(s.result().unwrap_err().cancelled().unwrap().message(), Some("x"));
+        assert_eq!(
+            s.result().unwrap_err().cancelled().unwrap().message(),
+            Some("x")
+        );
         assert_eq!(s.result().unwrap_err().cancelled().unwrap().message(), None);
     }
 
@@ -452,7 +468,10 @@ mod tests {
         let _ = s.transition_to_running();
         let _ = s.transition_to_complete(Err(TaskError::Failed(Failure::from_error("e"))));
         assert!(s.log_traceback);
-        assert!(matches!(s.transition_to_cancel_requested(None), CancelAction::AlreadyDone));
+        assert!(matches!(
+            s.transition_to_cancel_requested(None),
+            CancelAction::AlreadyDone
+        ));
         assert!(!s.log_traceback);
         assert_eq!(s.num_cancels, 0);
     }
