@@ -10,7 +10,7 @@
 //! pass through the scheduler: it marks the task and queues its next step,
 //! where the cancellation is delivered.
 //!
-//! Each task is **one allocation** ([`cell`](crate::cell) in the source):
+//! Each task is **one allocation** (`src/cell.rs`):
 //! an atomic scheduling word, the contract state shared by every aiotask
 //! backend ([`aiotask_core::Shared`]), and the future itself. The same
 //! allocation is the task's waker, queue entry and handle.
