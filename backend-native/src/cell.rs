@@ -170,6 +170,10 @@ fn drop_stage<F>(mut stage: Pin<&mut Option<F>>) {
     let _ = catch_unwind(AssertUnwindSafe(|| stage.set(None)));
 }
 
+impl<T: Send + 'static, F: 'static> aiotask_api::DynTask for NativeCell<T, F> {
+    aiotask_core::forward_dyn_task!(shared);
+}
+
 impl<T, F> TaskCell<T> for NativeCell<T, F>
 where
     T: Send + 'static,

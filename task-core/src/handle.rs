@@ -17,53 +17,71 @@ use crate::shared::Shared;
 ///
 /// A backend stores a [`Shared`] inside whatever it allocates per task (the
 /// native executor puts the future beside it, in one allocation) and
-/// implements this trait; [`Task`] handles hold the allocation as
-/// `Arc<dyn TaskCell<T>>`.
+/// implements this trait (and [`DynTask`], with [`forward_dyn_task!`]);
+/// [`Task`] handles hold the allocation as `Arc<dyn TaskCell<T>>`, and
+/// [`AnyTask`] as `Arc<dyn DynTask>`: the same allocation, no wrapper.
 ///
 /// ```
 /// use aiotask_core::{Shared, TaskCell};
 ///
 /// struct MyCell { shared: Shared<u32> }
+/// impl aiotask_api::DynTask for MyCell {
+///     aiotask_core::forward_dyn_task!(shared);
+/// }
 /// impl TaskCell<u32> for MyCell {
 ///     fn shared(&self) -> &Shared<u32> { &self.shared }
 /// }
 /// ```
-pub trait TaskCell<T: Send + 'static>: Send + Sync + 'static {
+pub trait TaskCell<T: Send + 'static>: DynTask + Send + Sync + 'static {
     /// The contract state of this task.
     fn shared(&self) -> &Shared<T>;
 }
 
-/// The value-free view of a cell, for [`AnyTask`].
-struct Erased<T: Send + 'static>(Arc<dyn TaskCell<T>>);
-
-impl<T: Send + 'static> DynTask for Erased<T> {
-    fn id(&self) -> TaskId {
-        self.0.shared().id()
-    }
-    fn cancel(&self, message: Option<&str>) -> bool {
-        self.0.shared().cancel(message)
-    }
-    fn cancelled(&self) -> bool {
-        self.0.shared().cancelled()
-    }
-    fn done(&self) -> bool {
-        self.0.shared().done()
-    }
-    fn name(&self) -> String {
-        self.0.shared().name()
-    }
-    fn set_name(&self, name: &str) {
-        self.0.shared().set_name(name)
-    }
-    fn cancelling(&self) -> u32 {
-        self.0.shared().cancelling()
-    }
-    fn uncancel(&self) -> u32 {
-        self.0.shared().uncancel()
-    }
-    fn repr(&self) -> String {
-        self.0.shared().repr_with(None)
-    }
+/// Implements [`DynTask`] for a cell type by forwarding to its
+/// [`Shared`] field: the value-free contract is written once, in `Shared`.
+///
+/// ```
+/// use aiotask_core::{Shared, TaskCell};
+///
+/// struct MyCell { shared: Shared<u32> }
+/// impl aiotask_api::DynTask for MyCell {
+///     aiotask_core::forward_dyn_task!(shared);
+/// }
+/// impl TaskCell<u32> for MyCell {
+///     fn shared(&self) -> &Shared<u32> { &self.shared }
+/// }
+/// ```
+#[macro_export]
+macro_rules! forward_dyn_task {
+    ($field:ident) => {
+        fn id(&self) -> $crate::__private::TaskId {
+            self.$field.id()
+        }
+        fn cancel(&self, message: ::core::option::Option<&str>) -> bool {
+            self.$field.cancel(message)
+        }
+        fn cancelled(&self) -> bool {
+            self.$field.cancelled()
+        }
+        fn done(&self) -> bool {
+            self.$field.done()
+        }
+        fn name(&self) -> ::std::string::String {
+            self.$field.name()
+        }
+        fn set_name(&self, name: &str) {
+            self.$field.set_name(name)
+        }
+        fn cancelling(&self) -> u32 {
+            self.$field.cancelling()
+        }
+        fn uncancel(&self) -> u32 {
+            self.$field.uncancel()
+        }
+        fn repr(&self) -> ::std::string::String {
+            self.$field.repr()
+        }
+    };
 }
 
 /// The handle of one task: Python's `asyncio.Task` object.
@@ -327,7 +345,8 @@ impl<T: Send + 'static> Task<T> {
     /// assert_eq!(task.as_any_task().id(), task.id());
     /// ```
     pub fn as_any_task(&self) -> AnyTask {
-        AnyTask::new(Arc::new(Erased(self.cell.clone())))
+        let cell: Arc<dyn DynTask> = self.cell.clone();
+        AnyTask::new(cell)
     }
 
     /// A future of the outcome that keeps this handle usable.

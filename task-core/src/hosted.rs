@@ -66,6 +66,10 @@ impl<T: Send + 'static> HostedCell<T> {
     }
 }
 
+impl<T: Send + 'static> aiotask_api::DynTask for HostedCell<T> {
+    crate::forward_dyn_task!(shared);
+}
+
 impl<T: Send + 'static> TaskCell<T> for HostedCell<T> {
     fn shared(&self) -> &Shared<T> {
         &self.shared

@@ -60,3 +60,8 @@ pub use harness::poll_step;
 pub use hosted::{Hosted, HostedCell};
 pub use name::next_default_name;
 pub use shared::Shared;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use aiotask_api::TaskId;
+}

@@ -426,6 +426,19 @@ impl<T: Send + 'static> Shared<T> {
             .retain(|e| !matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
     }
 
+    /// The repr (spec §1.17) without the result value, e.g.
+    /// `<Task cancelling name='W'>`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(Some("W".into()), Arc::new(E));
+    /// assert_eq!(s.repr(), "<Task pending name='W'>");
+    /// ```
+    pub fn repr(&self) -> String {
+        self.repr_with(None)
+    }
+
     /// The repr (spec §1.17) with `value` formatting a finished result.
     pub(crate) fn repr_with(&self, value: Option<&dyn Fn(&T) -> String>) -> String {
         let st = self.lock();
