@@ -104,12 +104,20 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.cancelling(), 2);
     /// ```
     pub fn cancel(&self, msg: Option<&str>) -> bool {
-        let action = self.lock().transition_to_cancel_requested(msg);
+        let (action, waker) = {
+            let mut st = self.lock();
+            let action = st.transition_to_cancel_requested(msg);
+            let waker = match action {
+                CancelAction::Requested { wake: true } => st.waker.clone(),
+                _ => None,
+            };
+            (action, waker)
+        };
         match action {
             CancelAction::AlreadyDone => false,
-            CancelAction::Requested { wake } => {
-                if wake {
-                    self.wake_task();
+            CancelAction::Requested { .. } => {
+                if let Some(w) = waker {
+                    w.wake();
                 }
                 true
             }
@@ -117,19 +125,18 @@ impl<T: Send + 'static> Shared<T> {
                 if cancel_any(&awaited, msg) {
                     return true;
                 }
-                let again = self.lock().cancel_fallback(msg);
-                if let CancelAction::Requested { wake: true } = again {
-                    self.wake_task();
+                let waker = {
+                    let mut st = self.lock();
+                    match st.cancel_fallback(msg) {
+                        CancelAction::Requested { wake: true } => st.waker.clone(),
+                        _ => None,
+                    }
+                };
+                if let Some(w) = waker {
+                    w.wake();
                 }
                 true
             }
-        }
-    }
-
-    fn wake_task(&self) {
-        let waker = self.lock().waker.clone();
-        if let Some(w) = waker {
-            w.wake();
         }
     }
 
