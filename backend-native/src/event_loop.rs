@@ -63,11 +63,16 @@ pub(crate) struct Local {
     id: u64,
     shared: std::sync::Weak<LoopShared>,
     ready: RefCell<VecDeque<Ready>>,
+    /// Entries put at the front during this tick: they run in it too.
+    inserted: std::cell::Cell<usize>,
 }
 
 thread_local! {
     /// The loop running on this thread, if any.
     static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
+    /// Set by [`LoopShared::wake_inline`]: the next task this thread
+    /// schedules goes to the front of the ready queue.
+    static SCHEDULE_FIRST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl LoopShared {
@@ -87,6 +92,7 @@ impl LoopShared {
             id,
             shared: Arc::downgrade(&shared),
             ready: RefCell::new(VecDeque::new()),
+            inserted: std::cell::Cell::new(0),
         });
         (shared, local)
     }
@@ -116,7 +122,12 @@ impl LoopShared {
     pub(crate) fn schedule(&self, entry: Ready) {
         let entry = CURRENT.with(|cur| match cur.borrow().as_ref() {
             Some(local) if local.id == self.id => {
-                local.ready.borrow_mut().push_back(entry);
+                if SCHEDULE_FIRST.replace(false) {
+                    local.ready.borrow_mut().push_front(entry);
+                    local.inserted.set(local.inserted.get() + 1);
+                } else {
+                    local.ready.borrow_mut().push_back(entry);
+                }
                 None
             }
             _ => Some(entry),
@@ -204,6 +215,28 @@ impl Env for LoopShared {
     fn report(&self, context: ExceptionContext) {
         self.reporter.report(context);
     }
+
+    /// asyncio's `wakeup` runs the awaiter's step in place: the woken task
+    /// goes to the front of the ready queue, `then` right behind it, and
+    /// both run in the current tick.
+    fn wake_inline(&self, waker: Waker, then: Option<Job>) {
+        let local = CURRENT.with(|cur| cur.borrow().as_ref().filter(|l| l.id == self.id).cloned());
+        let Some(local) = local else {
+            waker.wake();
+            if let Some(job) = then {
+                self.call_soon(job);
+            }
+            return;
+        };
+        SCHEDULE_FIRST.set(true);
+        waker.wake();
+        let woke_here = !SCHEDULE_FIRST.replace(false);
+        if let Some(job) = then {
+            let at = usize::from(woke_here);
+            local.ready.borrow_mut().insert(at, Ready::Job(job));
+            local.inserted.set(local.inserted.get() + 1);
+        }
+    }
 }
 
 impl fmt::Debug for LoopShared {
@@ -277,13 +310,16 @@ fn tick(shared: &LoopShared, local: &Local) {
         park(shared, next_deadline);
         return;
     }
-    for _ in 0..n {
+    let mut remaining = n;
+    local.inserted.set(0);
+    while remaining > 0 {
         let entry = local.ready.borrow_mut().pop_front();
         match entry {
             Some(Ready::Task(task)) => task.run(),
             Some(Ready::Job(job)) => run_job(shared, job),
             None => break,
         }
+        remaining = remaining - 1 + local.inserted.replace(0);
     }
 }
 

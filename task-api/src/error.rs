@@ -89,8 +89,18 @@ impl CancelledError {
     }
 }
 
-/// Python's `repr()` of a string: single quotes unless the text holds one.
-pub(crate) fn py_str_repr(s: &str) -> String {
+/// Python's `repr()` of a string: single quotes unless the text holds a
+/// single quote and no double quote, with backslash escapes.
+///
+/// Task reprs and `CancelledError` args print names and messages this way.
+///
+/// ```
+/// use aiotask_api::py_str_repr;
+/// assert_eq!(py_str_repr("MyTask"), "'MyTask'");
+/// assert_eq!(py_str_repr("it's"), "\"it's\"");
+/// assert_eq!(py_str_repr("both ' and \""), "'both \\' and \"'");
+/// ```
+pub fn py_str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {

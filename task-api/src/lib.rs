@@ -39,7 +39,7 @@ mod runtime;
 mod task;
 
 pub use callback::{DoneCallback, IntoDoneCallback};
-pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError};
+pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError, py_str_repr};
 pub use report::{ExceptionContext, ExceptionHandler, ReportKind};
 pub use runtime::{Runtime, RuntimeHandle};
 pub use task::{AnyTask, DynTask, Task, TaskId, TaskOutput};

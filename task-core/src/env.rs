@@ -32,6 +32,24 @@ pub trait Env: Send + Sync + 'static {
 
     /// Passes a report to the loop's exception handler.
     fn report(&self, context: ExceptionContext);
+
+    /// Wakes a task that awaited a finished task, from inside that task's
+    /// done-list dispatch, then arranges for `then` (the rest of the done
+    /// list) to run.
+    ///
+    /// In asyncio the awaiter's `wakeup` is one of the done callbacks and
+    /// runs the awaiter's step *in its place*: callbacks added before the
+    /// await run before the awaiter resumes, callbacks added after it run
+    /// after, and each level of task-awaits-task costs one tick. A loop
+    /// that controls its ready queue runs the woken task next, then
+    /// `then`. The default wakes the task and queues `then` with
+    /// [`call_soon`](Env::call_soon), which keeps the order on a FIFO host.
+    fn wake_inline(&self, waker: Waker, then: Option<Job>) {
+        waker.wake();
+        if let Some(job) = then {
+            self.call_soon(job);
+        }
+    }
 }
 
 /// A loop's replaceable exception handler, defaulting to standard error.

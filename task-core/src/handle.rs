@@ -363,6 +363,7 @@ impl<T: Send + 'static> Task<T> {
         Join {
             task: self.clone(),
             key: None,
+            self_await_seen: false,
         }
     }
 }
@@ -381,6 +382,8 @@ impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
 pub struct Join<T: Send + 'static> {
     task: Task<T>,
     key: Option<u64>,
+    /// A task awaiting itself gets its error at the next tick.
+    self_await_seen: bool,
 }
 
 impl<T: Send + 'static> fmt::Debug for Join<T> {
@@ -411,6 +414,13 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
         let me = this.task.id();
         let is_self = with_frame(|f| f.task.id() == me).unwrap_or(false);
         if is_self && !this.task.done() {
+            // asyncio queues a step that throws the error (READY), so it
+            // arrives at the next tick.
+            if !this.self_await_seen {
+                this.self_await_seen = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             let repr = this.task.shared().repr_with(None);
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
@@ -439,6 +449,7 @@ impl<T: Clone + Send + 'static> IntoFuture for Task<T> {
         Join {
             task: self,
             key: None,
+            self_await_seen: false,
         }
     }
 }

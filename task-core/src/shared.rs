@@ -452,7 +452,7 @@ impl<T: Send + 'static> Shared<T> {
         let mut out = format!(
             "<Task {} name={}",
             st.state_word(),
-            py_quote(&st.name.to_string_lossless())
+            aiotask_api::py_str_repr(&st.name.to_string_lossless())
         );
         match &st.phase {
             Phase::Finished(v) => {
@@ -499,24 +499,12 @@ fn cancel_any(task: &AnyTask, msg: Option<&str>) -> bool {
     }
 }
 
-fn py_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// Runs a done list in order: callbacks get the task, awaiters are woken.
+/// Runs a done list in order: callbacks get the task; at an awaiter, the
+/// loop resumes it in place ([`Env::wake_inline`]) and the rest follows.
 /// A panicking callback is reported and the rest still run.
 fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>) {
-    for entry in entries {
+    let mut entries = entries.into_iter();
+    while let Some(entry) = entries.next() {
         match entry {
             Entry::Callback(cb) => {
                 let call = std::panic::AssertUnwindSafe(|| cb.call(handle));
@@ -529,7 +517,15 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>
                     );
                 }
             }
-            Entry::Awaiter { waker, .. } => waker.wake(),
+            Entry::Awaiter { waker, .. } => {
+                let rest: Vec<_> = entries.collect();
+                let then = (!rest.is_empty()).then(|| {
+                    let handle = handle.clone();
+                    Box::new(move || run_entries(&handle, rest)) as crate::env::Job
+                });
+                handle.shared().env.wake_inline(waker, then);
+                return;
+            }
         }
     }
 }
