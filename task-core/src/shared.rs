@@ -312,8 +312,30 @@ impl<T: Send + 'static> Shared<T> {
     where
         T: Send + 'static,
     {
-        let entries = self.lock().transition_to_complete(outcome);
+        let entries = {
+            let mut st = self.lock();
+            let entries = st.transition_to_complete(outcome);
+            st.dispatching = true;
+            entries
+        };
         self.dispatch(handle, entries);
+        // Callbacks added by other threads while the done list was being
+        // queued joined `entries` instead of racing ahead of it: queue them
+        // next, so callbacks run in the order they were added.
+        loop {
+            let late = {
+                let mut st = self.lock();
+                let late = std::mem::take(&mut st.entries);
+                if late.is_empty() {
+                    st.dispatching = false;
+                }
+                late
+            };
+            if late.is_empty() {
+                break;
+            }
+            self.dispatch(handle, late);
+        }
     }
 
     fn dispatch(&self, handle: &Task<T>, entries: Vec<Entry<Task<T>>>)
@@ -369,11 +391,13 @@ impl<T: Send + 'static> Shared<T> {
         T: Send + 'static,
     {
         let mut st = self.lock();
-        if st.is_done() {
+        if st.is_done() && !st.dispatching {
             drop(st);
             // Never synchronous: even on a finished task it runs at a later tick.
             self.dispatch(handle, vec![Entry::Callback(callback)]);
         } else {
+            // Pending, or done with its done list still being queued: the
+            // completing thread queues this entry after the earlier ones.
             st.entries.push(Entry::Callback(callback));
         }
     }
@@ -381,6 +405,11 @@ impl<T: Send + 'static> Shared<T> {
     /// `remove_done_callback`: removes every entry of `callback`.
     pub(crate) fn remove_done_callback(&self, callback: &DoneCallback<Task<T>>) -> usize {
         let mut st = self.lock();
+        if st.is_done() {
+            // The done list was cleared at completion (late entries being
+            // queued are already on their way to the loop).
+            return 0;
+        }
         let before = st.entries.len();
         st.entries
             .retain(|e| !matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)));

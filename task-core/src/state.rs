@@ -126,6 +126,9 @@ pub(crate) struct State<T, H> {
     pub(crate) waker: Option<Waker>,
     /// Set by a wake during the running step.
     pub(crate) woken_while_running: bool,
+    /// The terminal transition happened and its done list is being handed
+    /// to the loop: late callbacks join it rather than overtake it.
+    pub(crate) dispatching: bool,
 }
 
 impl<T, H> State<T, H> {
@@ -144,6 +147,7 @@ impl<T, H> State<T, H> {
             catch_depth: 0,
             waker: None,
             woken_while_running: false,
+            dispatching: false,
         }
     }
 
