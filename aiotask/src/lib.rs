@@ -15,10 +15,16 @@
 //! | feature  | [`Runtime`] is                | tasks run on                           |
 //! |----------|-------------------------------|----------------------------------------|
 //! | `native` (default) | `aiotask_native::Runtime` | aiotask's own single-threaded loop |
+//! | `tokio`  | `aiotask_tokio::Runtime`      | tokio: `new()` is current-thread, `multi_thread(n)` |
+//! | `smol`   | `aiotask_smol::Runtime`       | async-executor: `new()` is local, `multi_thread(n)` |
 //!
-//! Exactly the selected backend is re-exported as [`Runtime`] and
-//! [`Handle`]; every backend's crate also stays reachable by its own path
-//! (`aiotask::native`).
+//! An application switches runtimes by changing one line of `Cargo.toml`:
+//! `aiotask = { version = "0.1", default-features = false, features = ["tokio"] }`.
+//! The selected backend is re-exported as [`Runtime`] and [`Handle`]. With
+//! several features on, `native` wins, then `tokio`, then `smol`, and every
+//! backend stays reachable by its own path: `aiotask::native`,
+//! `aiotask::tokio`, `aiotask::smol`. The task handle, [`Task`], is the same
+//! type on every backend.
 //!
 //! # Example
 //!
@@ -44,8 +50,8 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
-#[cfg(not(any(feature = "native")))]
-compile_error!("aiotask: enable a backend feature: `native` (the default)");
+#[cfg(not(any(feature = "native", feature = "tokio", feature = "smol")))]
+compile_error!("aiotask: enable a backend feature: `native` (the default), `tokio` or `smol`");
 
 pub use aiotask_api::{
     AnyTask, BoxError, CancelledError, DoneCallback, ExceptionContext, ExceptionHandler, Failure,
@@ -77,5 +83,14 @@ pub mod prelude {
 
 #[cfg(feature = "native")]
 pub use aiotask_native as native;
+#[cfg(feature = "smol")]
+pub use aiotask_smol as smol;
+#[cfg(feature = "tokio")]
+pub use aiotask_tokio as tokio;
+
 #[cfg(feature = "native")]
 pub use aiotask_native::{Handle, Runtime};
+#[cfg(all(feature = "smol", not(any(feature = "native", feature = "tokio"))))]
+pub use aiotask_smol::{Handle, Runtime};
+#[cfg(all(feature = "tokio", not(feature = "native")))]
+pub use aiotask_tokio::{Handle, Runtime};

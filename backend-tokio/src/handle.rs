@@ -1,0 +1,166 @@
+//! [`Handle`]: what task bodies and other threads use to reach one aiotask
+//! runtime on tokio.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
+use aiotask_core::{Hosted, HostedCell, Task};
+
+use crate::env::LoopEnv;
+use crate::gate::{Gate, Gated};
+use crate::time::{Sleep, YieldNow};
+
+/// The state one runtime's handles share.
+struct Inner {
+    tokio: tokio::runtime::Handle,
+    env: Arc<LoopEnv>,
+    origin: tokio::time::Instant,
+    /// A current-thread runtime's stop gate (see [`Gate`]); `Some` also
+    /// means that tasks created outside any tokio context are spawned from
+    /// the callback queue (see [`Handle::spawn_task`]).
+    gate: Option<Arc<Gate>>,
+}
+
+/// A cloneable, `Send + Sync` handle to an aiotask runtime on tokio
+/// (asyncio's `get_running_loop()`): create tasks, sleep, read the clock,
+/// report. Its methods are those of [`aiotask_api::RuntimeHandle`]; bring
+/// the trait into scope to call them.
+///
+/// Every task it creates is a real `tokio::spawn`ed task whose future runs
+/// the body through aiotask's single implementation of the contract, so
+/// tokio's timers, I/O and sync primitives work inside it.
+///
+/// ```
+/// use aiotask_api::RuntimeHandle as _;
+///
+/// let rt = aiotask_tokio::Runtime::new();
+/// let h = rt.handle();
+/// let t = std::thread::spawn(move || h.create_task(async { 1 })).join().unwrap();
+/// assert_eq!(rt.run_until_complete(&t).unwrap(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    inner: Arc<Inner>,
+}
+
+impl Handle {
+    /// A handle on `tokio`, with a fresh callback queue whose dispatcher
+    /// is spawned there.
+    pub(crate) fn start(tokio: tokio::runtime::Handle) -> Self {
+        let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
+        let gate = current_thread.then(|| Arc::new(Gate::default()));
+        let env = LoopEnv::start(&tokio, gate.clone());
+        Self {
+            inner: Arc::new(Inner {
+                tokio,
+                env,
+                origin: tokio::time::Instant::now(),
+                gate,
+            }),
+        }
+    }
+
+    /// The tokio runtime the tasks run on: spawn plain tokio tasks there,
+    /// or enter its context.
+    ///
+    /// ```
+    /// let rt = aiotask_tokio::Runtime::new();
+    /// let tokio = rt.handle().tokio_handle().clone();
+    /// let out = rt.run(async move { tokio.spawn(async { 2 }).await.unwrap() });
+    /// assert_eq!(out.unwrap(), 2);
+    /// ```
+    #[must_use]
+    pub fn tokio_handle(&self) -> &tokio::runtime::Handle {
+        &self.inner.tokio
+    }
+
+    pub(crate) fn env(&self) -> &Arc<LoopEnv> {
+        &self.inner.env
+    }
+
+    pub(crate) fn gate(&self) -> Option<&Arc<Gate>> {
+        self.inner.gate.as_ref()
+    }
+
+    /// Creates a task: a tokio task whose future is aiotask's [`Hosted`].
+    pub(crate) fn spawn_task<T, F>(&self, name: Option<String>, body: F) -> Task<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, TaskError>> + Send + 'static,
+    {
+        let cell = HostedCell::new(name, self.inner.env.clone());
+        let task = cell.handle();
+        let hosted = Gated::new(self.inner.gate.clone(), Hosted::new(cell, body));
+        if self.inner.gate.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            // Created outside the runtime (before `run`, or on another
+            // thread): tokio would put it in its remote queue, which it
+            // visits only when the local one is empty or every 31 steps, so
+            // it could start long after tasks created later. Spawning from
+            // the FIFO callback queue keeps creation order, as asyncio's
+            // `call_soon(step)` does. If the runtime is gone, the job is
+            // dropped with the task, which is then reported destroyed.
+            let tokio = self.inner.tokio.clone();
+            self.inner
+                .env
+                .queue
+                .push(Box::new(move || drop(tokio.spawn(hosted))));
+        } else {
+            // Detached: dropping tokio's JoinHandle does not cancel; the
+            // aiotask handle is the task's only interface.
+            drop(self.inner.tokio.spawn(hosted));
+        }
+        task
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("flavor", &self.inner.tokio.runtime_flavor())
+            .field("callbacks", &self.inner.env.queue)
+            .finish()
+    }
+}
+
+impl aiotask_api::RuntimeHandle for Handle {
+    type Task<T: TaskOutput> = Task<T>;
+
+    fn spawn<T, F>(&self, name: Option<String>, body: F) -> Task<T>
+    where
+        T: TaskOutput,
+        F: Future<Output = Result<T, TaskError>> + Send + 'static,
+    {
+        self.spawn_task(name, body)
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        Sleep::new(&self.inner.tokio, self.inner.env.clone(), duration)
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        YieldNow::new(self.inner.env.clone())
+    }
+
+    fn time(&self) -> Duration {
+        tokio::time::Instant::now().saturating_duration_since(self.inner.origin)
+    }
+
+    fn current_task(&self) -> Option<AnyTask> {
+        aiotask_core::current_task()
+    }
+
+    fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        self.inner.env.reporter.set_handler(handler);
+    }
+
+    fn call_exception_handler(&self, context: ExceptionContext) {
+        self.inner.env.reporter.report(context);
+    }
+
+    fn call_soon(&self, f: impl FnOnce() + Send + 'static) {
+        self.inner.env.queue.push(Box::new(f));
+    }
+}

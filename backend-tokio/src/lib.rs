@@ -1,0 +1,76 @@
+//! aiotask on tokio: Python's `asyncio.Task` contract, where every task is a
+//! real tokio task.
+//!
+//! # The model
+//!
+//! A task created through a [`Handle`] is `tokio::spawn`ed; its future is
+//! [`aiotask_core::Hosted`], which runs the body one step per poll through
+//! aiotask's single implementation of the contract. So the rules are the
+//! same as on every other aiotask backend, and none of tokio's own leaks
+//! through: `cancel` only *requests* cancellation, delivered at the body's
+//! next suspension point where [`catch_cancel`](aiotask_core::catch_cancel)
+//! may catch it (tokio's `abort()` cannot be caught); awaiting a handle
+//! never panics; dropping every handle *detaches* the task, which runs on;
+//! a panic in a body fails that task and nothing else.
+//!
+//! Because the task is a tokio task, code inside it can use tokio's timers,
+//! I/O (with tokio's `net` feature) and sync primitives directly.
+//!
+//! Done callbacks and [`call_soon`](aiotask_api::RuntimeHandle::call_soon)
+//! jobs go through one FIFO queue per runtime, drained by one dispatcher
+//! task ([`aiotask_core::CallbackQueue`]): in order, never synchronously,
+//! never one tokio task per callback. `sleep(0)` and
+//! [`yield_now`](aiotask_api::RuntimeHandle::yield_now) resume the task
+//! through that same queue, so callbacks already queued run first, as in
+//! asyncio's tick.
+//!
+//! # Flavours
+//!
+//! | constructor                       | tasks run on                              | `run` blocks by             |
+//! |-----------------------------------|-------------------------------------------|-----------------------------|
+//! | [`Runtime::new`], [`Runtime::current_thread`] | the thread inside `run`/`run_until_complete` | driving tokio there |
+//! | [`Runtime::multi_thread`]`(n)`    | `n` tokio worker threads, in parallel     | waiting for the main task   |
+//! | [`Runtime::from_runtime`]`(rt)`   | the tokio runtime you built (now owned)   | `rt.block_on`               |
+//! | [`Runtime::from_handle`]`(h)`     | a tokio runtime someone else owns         | `h.block_on`                |
+//!
+//! Bodies must be `Send` on every flavour (they are tokio tasks). Dropping
+//! an owned runtime shuts tokio down and ends every pending task as
+//! destroyed (reported, then cancelled); dropping an attached one detaches.
+//!
+//! # Example
+//!
+//! A task sleeps on tokio's own timer; it is cancelled with a message,
+//! catches the cancellation, and lets it propagate; the awaiter reads the
+//! message back.
+//!
+//! ```
+//! use std::time::Duration;
+//! use aiotask_api::RuntimeHandle as _;
+//! use aiotask_core::CatchCancelExt as _;
+//!
+//! let rt = aiotask_tokio::Runtime::new();
+//! let h = rt.handle();
+//! let outcome = rt.run(async move {
+//!     let worker = h.create_try_task(async {
+//!         tokio::time::sleep(Duration::from_secs(3600)).catch_cancel().await?;
+//!         Ok::<_, aiotask_api::CancelledError>("slept")
+//!     });
+//!     h.sleep(Duration::from_millis(1)).await;
+//!     assert!(worker.cancel_with("shutting down"));
+//!     worker.await
+//! });
+//! let err = outcome.unwrap().unwrap_err();
+//! assert_eq!(err.cancelled().unwrap().message(), Some("shutting down"));
+//! ```
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
+
+mod env;
+mod gate;
+mod handle;
+mod runtime;
+mod time;
+
+pub use aiotask_core::{Join, Task};
+pub use handle::Handle;
+pub use runtime::{Flavour, Runtime};

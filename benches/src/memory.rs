@@ -1,0 +1,107 @@
+//! Memory: live heap bytes and allocations per parked task, counted by
+//! [`stats_alloc`]'s instrumented system allocator over 100,000 tasks.
+//!
+//! The counting only works in a binary that installs the allocator as its
+//! global allocator (this crate's `memprobe` binary and `memory` bench do):
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+//! ```
+//!
+//! The timing binaries do not: counting costs atomic operations on every
+//! allocation, which would be charged to every figure.
+//!
+//! A measurement counts everything allocated from just before the first
+//! spawn until every task has run its first step, on every thread: the
+//! task itself, its handle's share, the runtime's per-task bookkeeping and
+//! any growth of its queues. The vector holding the handles is allocated
+//! before counting starts.
+
+use std::hint::black_box;
+
+use aiotask_api::{RuntimeHandle, Task};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Stats};
+
+use crate::parked;
+use crate::raw::ExecSpawn;
+use crate::subject::HeapSample;
+use crate::util::Started;
+
+/// True when [`INSTRUMENTED_SYSTEM`] is this process's global allocator.
+///
+/// ```
+/// // Not installed in doc tests:
+/// assert!(!aiotask_benches::memory::counting_active());
+/// ```
+pub fn counting_active() -> bool {
+    let before = INSTRUMENTED_SYSTEM.stats().allocations;
+    black_box(Box::new(black_box(7u64)));
+    INSTRUMENTED_SYSTEM.stats().allocations != before
+}
+
+/// A snapshot of the counters.
+fn now() -> Stats {
+    INSTRUMENTED_SYSTEM.stats()
+}
+
+/// Live bytes and allocations between two snapshots, per task.
+fn per_task(before: Stats, after: Stats, tasks: usize) -> HeapSample {
+    let bytes = after.bytes_allocated as i128 - after.bytes_deallocated as i128
+        + after.bytes_reallocated as i128
+        - (before.bytes_allocated as i128 - before.bytes_deallocated as i128
+            + before.bytes_reallocated as i128);
+    let allocs = after.allocations as i128
+        - after.deallocations as i128
+        - (before.allocations as i128 - before.deallocations as i128);
+    HeapSample {
+        bytes_per_task: bytes as f64 / tasks as f64,
+        allocs_per_task: allocs as f64 / tasks as f64,
+        tasks: tasks as u64,
+    }
+}
+
+/// The aiotask spelling: `n` parked tasks, then cancelled and awaited.
+pub async fn on_aiotask<H: RuntimeHandle>(h: H, n: usize) -> HeapSample {
+    let started = Started::new();
+    let mut tasks = Vec::with_capacity(n);
+    let before = now();
+    parked::aiotask(&h, n, &started, &mut tasks).await;
+    let after = now();
+    for t in &tasks {
+        t.cancel();
+    }
+    for t in tasks.drain(..) {
+        black_box(t.await.is_err());
+    }
+    per_task(before, after, n)
+}
+
+/// The raw tokio spelling (inside a tokio runtime).
+pub async fn on_tokio(n: usize) -> HeapSample {
+    let started = Started::new();
+    let mut tasks = Vec::with_capacity(n);
+    let before = now();
+    parked::tokio(n, &started, &mut tasks).await;
+    let after = now();
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks.drain(..) {
+        black_box(t.await.is_err());
+    }
+    per_task(before, after, n)
+}
+
+/// The raw async-executor spelling.
+pub async fn on_executor<S: ExecSpawn>(ex: S, n: usize) -> HeapSample {
+    let started = Started::new();
+    let mut tasks = Vec::with_capacity(n);
+    let before = now();
+    parked::executor(&ex, n, &started, &mut tasks).await;
+    let after = now();
+    for t in tasks.drain(..) {
+        black_box(t.cancel().await);
+    }
+    per_task(before, after, n)
+}
