@@ -17,7 +17,7 @@ use crate::shared::Shared;
 ///
 /// A backend stores a [`Shared`] inside whatever it allocates per task (the
 /// native executor puts the future beside it, in one allocation) and
-/// implements this trait (and [`DynTask`], with [`forward_dyn_task!`]);
+/// implements this trait (and [`DynTask`], with [`forward_dyn_task!`](crate::forward_dyn_task));
 /// [`Task`] handles hold the allocation as `Arc<dyn TaskCell<T>>`, and
 /// [`AnyTask`] as `Arc<dyn DynTask>`: the same allocation, no wrapper.
 ///
