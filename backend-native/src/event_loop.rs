@@ -49,6 +49,11 @@ pub(crate) struct LoopShared {
     id: u64,
     origin: Instant,
     inject: Mutex<VecDeque<Ready>>,
+    /// Set after every push on `inject`: lets a tick skip the lock when no
+    /// other thread queued anything.
+    injected: AtomicBool,
+    /// How many timers are armed: lets a tick skip the clock and the lock.
+    armed_timers: std::sync::atomic::AtomicUsize,
     /// Every task not yet complete; `None` once the runtime is dropped.
     live: Mutex<Option<Slab<Arc<dyn Runnable>>>>,
     closed: AtomicBool,
@@ -82,6 +87,8 @@ impl LoopShared {
             id,
             origin: Instant::now(),
             inject: Mutex::new(VecDeque::new()),
+            injected: AtomicBool::new(false),
+            armed_timers: std::sync::atomic::AtomicUsize::new(0),
             live: Mutex::new(Some(Slab::new())),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
@@ -137,6 +144,7 @@ impl LoopShared {
             return;
         }
         lock(&self.inject).push_back(entry);
+        self.injected.store(true, Ordering::Release);
         self.unpark();
     }
 
@@ -155,6 +163,7 @@ impl LoopShared {
                 timers.next_id += 1;
                 let id = timers.next_id;
                 timers.by_deadline.insert((deadline, id), ());
+                self.armed_timers.fetch_add(1, Ordering::Release);
                 id
             }
         };
@@ -176,7 +185,9 @@ impl LoopShared {
 
     pub(crate) fn remove_timer(&self, id: u64, deadline: Instant) {
         let mut timers = lock(&self.timers);
-        timers.by_deadline.remove(&(deadline, id));
+        if timers.by_deadline.remove(&(deadline, id)).is_some() {
+            self.armed_timers.fetch_sub(1, Ordering::Release);
+        }
         timers.wakers.remove(&id);
     }
 
@@ -184,8 +195,12 @@ impl LoopShared {
         CURRENT.with(|cur| cur.borrow().as_ref().is_some_and(|l| l.id == self.id))
     }
 
-    /// Wakes every timer due by `now`; returns the next deadline.
-    fn fire_timers(&self, now: Instant) -> Option<Instant> {
+    /// Wakes every timer that is due; returns the next deadline.
+    fn fire_timers(&self) -> Option<Instant> {
+        if self.armed_timers.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let now = Instant::now();
         let mut due = Vec::new();
         let next = {
             let mut timers = lock(&self.timers);
@@ -194,6 +209,7 @@ impl LoopShared {
                     break;
                 }
                 timers.by_deadline.pop_first();
+                self.armed_timers.fetch_sub(1, Ordering::Release);
                 if let Some(w) = timers.wakers.remove(&id) {
                     due.push(w);
                 }
@@ -298,13 +314,11 @@ pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn()
 
 /// One loop iteration (asyncio's `_run_once`).
 fn tick(shared: &LoopShared, local: &Local) {
-    {
+    if shared.injected.swap(false, Ordering::AcqRel) {
         let mut inject = lock(&shared.inject);
-        if !inject.is_empty() {
-            local.ready.borrow_mut().extend(inject.drain(..));
-        }
+        local.ready.borrow_mut().extend(inject.drain(..));
     }
-    let next_deadline = shared.fire_timers(Instant::now());
+    let next_deadline = shared.fire_timers();
     let n = local.ready.borrow().len();
     if n == 0 {
         park(shared, next_deadline);
@@ -334,7 +348,7 @@ fn run_job(shared: &LoopShared, job: Job) {
 
 /// Sleeps until the next deadline or a wake from another thread.
 fn park(shared: &LoopShared, next_deadline: Option<Instant>) {
-    if !lock(&shared.inject).is_empty() {
+    if shared.injected.load(Ordering::Acquire) {
         return;
     }
     match next_deadline {
@@ -376,4 +390,5 @@ pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
     let mut timers = lock(&shared.timers);
     timers.wakers.clear();
     timers.by_deadline.clear();
+    shared.armed_timers.store(0, Ordering::Release);
 }

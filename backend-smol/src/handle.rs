@@ -7,12 +7,10 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, Task};
+use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield, Task};
 use async_executor::Executor;
 
-use crate::env::LoopEnv;
 use crate::local::{Injector, SendFuture};
-use crate::time::{Sleep, YieldNow};
 
 /// Where a handle's tasks go.
 pub(crate) enum Spawner {
@@ -26,7 +24,7 @@ pub(crate) enum Spawner {
 /// The state one runtime's handles share.
 struct Inner {
     spawner: Spawner,
-    env: Arc<LoopEnv>,
+    env: Arc<HostedEnv>,
     origin: Instant,
 }
 
@@ -54,7 +52,7 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub(crate) fn new(spawner: Spawner, env: Arc<LoopEnv>) -> Self {
+    pub(crate) fn new(spawner: Spawner, env: Arc<HostedEnv>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 spawner,
@@ -64,7 +62,7 @@ impl Handle {
         }
     }
 
-    pub(crate) fn env(&self) -> &Arc<LoopEnv> {
+    pub(crate) fn env(&self) -> &Arc<HostedEnv> {
         &self.inner.env
     }
 
@@ -101,7 +99,7 @@ impl fmt::Debug for Handle {
         };
         f.debug_struct("Handle")
             .field("executor", &flavour)
-            .field("callbacks", &self.inner.env.queue)
+            .field("callbacks", self.inner.env.queue())
             .finish()
     }
 }
@@ -118,11 +116,11 @@ impl aiotask_api::RuntimeHandle for Handle {
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        Sleep::new(self.inner.env.clone(), duration)
+        HostedSleep::new(&self.inner.env, duration, async_io::Timer::after)
     }
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
-        YieldNow::new(self.inner.env.clone())
+        HostedYield::new(&self.inner.env)
     }
 
     fn time(&self) -> Duration {
@@ -134,14 +132,14 @@ impl aiotask_api::RuntimeHandle for Handle {
     }
 
     fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
-        self.inner.env.reporter.set_handler(handler);
+        self.inner.env.reporter().set_handler(handler);
     }
 
     fn call_exception_handler(&self, context: ExceptionContext) {
-        self.inner.env.reporter.report(context);
+        self.inner.env.reporter().report(context);
     }
 
     fn call_soon(&self, f: impl FnOnce() + Send + 'static) {
-        self.inner.env.queue.push(Box::new(f));
+        self.inner.env.queue().push(Box::new(f));
     }
 }

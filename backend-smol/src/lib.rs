@@ -70,11 +70,9 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
-mod env;
 mod handle;
 mod local;
 mod runtime;
-mod time;
 
 pub use aiotask_core::{Join, Task};
 pub use handle::Handle;

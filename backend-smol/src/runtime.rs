@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use aiotask_api::{TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, Task};
+use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedLatch, Task};
 use async_executor::{Executor, LocalExecutor};
 
-use crate::env::{Latch, LoopEnv, SetOnDrop};
 use crate::handle::{Handle, Spawner};
 use crate::local::Injector;
 
@@ -55,7 +54,7 @@ enum Kind {
 
 /// One worker thread of the multi-thread flavour, and its stop signal.
 struct Worker {
-    stop: Arc<Latch>,
+    stop: Arc<HostedLatch>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -113,10 +112,10 @@ impl Runtime {
     /// ```
     #[must_use]
     pub fn local() -> Self {
-        let env = LoopEnv::new();
+        let env = Arc::new(HostedEnv::new());
         let executor = Rc::new(LocalExecutor::new());
         let injector = Injector::install(&executor);
-        executor.spawn(env.dispatcher_task()).detach();
+        executor.spawn(env.dispatcher()).detach();
         Self {
             handle: Handle::new(Spawner::Local(injector.clone()), env),
             kind: Kind::Local {
@@ -150,11 +149,11 @@ impl Runtime {
     #[must_use]
     pub fn multi_thread(workers: usize) -> Self {
         let executor = Arc::new(Executor::new());
-        let env = LoopEnv::new();
-        executor.spawn(env.dispatcher_task()).detach();
+        let env = Arc::new(HostedEnv::new());
+        executor.spawn(env.dispatcher()).detach();
         let workers = (0..workers.max(1))
             .map(|i| {
-                let stop = Arc::new(Latch::default());
+                let stop = Arc::new(HostedLatch::default());
                 let (ex, signal) = (executor.clone(), stop.clone());
                 let thread = std::thread::Builder::new()
                     .name(format!("aiotask-smol-worker-{i}"))
@@ -201,8 +200,8 @@ impl Runtime {
     /// ```
     #[must_use]
     pub fn from_executor(executor: Arc<Executor<'static>>) -> Self {
-        let env = LoopEnv::new();
-        executor.spawn(env.dispatcher_task()).detach();
+        let env = Arc::new(HostedEnv::new());
+        executor.spawn(env.dispatcher()).detach();
         Self {
             handle: Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env),
             kind: Kind::Attached { executor },
@@ -264,9 +263,9 @@ impl Runtime {
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
-        let latch = Arc::new(Latch::default());
-        let stop = SetOnDrop(latch.clone());
-        task.add_done_callback(move |_: &Task<T>| stop.0.set());
+        let latch = Arc::new(HostedLatch::default());
+        let stop = latch.set_on_drop();
+        task.add_done_callback(move |_: &Task<T>| stop.set());
         match &self.kind {
             Kind::Local {
                 executor, running, ..
@@ -350,7 +349,7 @@ impl Runtime {
 /// Drives an executor one task step at a time until `latch` is set, so
 /// `run_until_complete` returns right after the step that finished its
 /// task's done callbacks (asyncio stops at the end of that tick).
-async fn drive<F: Future<Output = ()>>(latch: &Latch, mut tick: impl FnMut() -> F) {
+async fn drive<F: Future<Output = ()>>(latch: &HostedLatch, mut tick: impl FnMut() -> F) {
     let mut steps = 0u32;
     while !latch.is_set() {
         futures_lite::future::or(latch.wait(), tick()).await;
@@ -407,7 +406,7 @@ impl Drop for Runtime {
             Kind::Attached { .. } => return, // not ours to drop
         }
         // Jobs queued during shutdown would never run: drop them now.
-        self.handle.env().queue.close();
+        self.handle.env().queue().close();
     }
 }
 

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, Task};
+use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedYield, Task};
 
-use crate::env::LoopEnv;
+use crate::env::start_env;
 use crate::gate::{Gate, Gated};
-use crate::time::{Sleep, YieldNow};
+use crate::time;
 
 /// The state one runtime's handles share.
 struct Inner {
     tokio: tokio::runtime::Handle,
-    env: Arc<LoopEnv>,
+    env: Arc<HostedEnv>,
     origin: tokio::time::Instant,
     /// A current-thread runtime's stop gate (see [`Gate`]); `Some` also
     /// means that tasks created outside any tokio context are spawned from
@@ -52,7 +52,7 @@ impl Handle {
     pub(crate) fn start(tokio: tokio::runtime::Handle) -> Self {
         let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
         let gate = current_thread.then(|| Arc::new(Gate::default()));
-        let env = LoopEnv::start(&tokio, gate.clone());
+        let env = start_env(&tokio, gate.clone());
         Self {
             inner: Arc::new(Inner {
                 tokio,
@@ -77,7 +77,7 @@ impl Handle {
         &self.inner.tokio
     }
 
-    pub(crate) fn env(&self) -> &Arc<LoopEnv> {
+    pub(crate) fn env(&self) -> &Arc<HostedEnv> {
         &self.inner.env
     }
 
@@ -105,7 +105,7 @@ impl Handle {
             let tokio = self.inner.tokio.clone();
             self.inner
                 .env
-                .queue
+                .queue()
                 .push(Box::new(move || drop(tokio.spawn(hosted))));
         } else {
             // Detached: dropping tokio's JoinHandle does not cancel; the
@@ -120,7 +120,7 @@ impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
             .field("flavor", &self.inner.tokio.runtime_flavor())
-            .field("callbacks", &self.inner.env.queue)
+            .field("callbacks", self.inner.env.queue())
             .finish()
     }
 }
@@ -137,11 +137,11 @@ impl aiotask_api::RuntimeHandle for Handle {
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        Sleep::new(&self.inner.tokio, self.inner.env.clone(), duration)
+        time::sleep(&self.inner.tokio, &self.inner.env, duration)
     }
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
-        YieldNow::new(self.inner.env.clone())
+        HostedYield::new(&self.inner.env)
     }
 
     fn time(&self) -> Duration {
@@ -153,14 +153,14 @@ impl aiotask_api::RuntimeHandle for Handle {
     }
 
     fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
-        self.inner.env.reporter.set_handler(handler);
+        self.inner.env.reporter().set_handler(handler);
     }
 
     fn call_exception_handler(&self, context: ExceptionContext) {
-        self.inner.env.reporter.report(context);
+        self.inner.env.reporter().report(context);
     }
 
     fn call_soon(&self, f: impl FnOnce() + Send + 'static) {
-        self.inner.env.queue.push(Box::new(f));
+        self.inner.env.queue().push(Box::new(f));
     }
 }

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aiotask_api::{TaskError, TaskOutput};
-use aiotask_core::Task;
+use aiotask_core::{HostedLatch, Task};
 
-use crate::env::{Latch, SetOnDrop};
 use crate::gate::Gate;
 use crate::handle::Handle;
 
@@ -260,8 +259,8 @@ impl Runtime {
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
-        let latch = Arc::new(Latch::default());
-        let stop = SetOnDrop(latch.clone());
+        let latch = Arc::new(HostedLatch::default());
+        let stop = latch.set_on_drop();
         // On a current-thread runtime, stopping also closes the gate, so no
         // further step runs before `block_on` returns (asyncio's `stop()`).
         let gate = self.handle.gate().cloned();
@@ -274,7 +273,7 @@ impl Runtime {
             {
                 gate.close();
             }
-            stop.0.set();
+            stop.set();
         });
         let _reopen = Reopen { gate, active };
         match &self.owned {
@@ -347,7 +346,7 @@ impl Drop for Runtime {
             drop(rt);
         }
         // Jobs queued during shutdown would never run: drop them now.
-        self.handle.env().queue.close();
+        self.handle.env().queue().close();
     }
 }
 

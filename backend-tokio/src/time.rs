@@ -1,104 +1,20 @@
-//! `sleep` and `yield_now` with asyncio's tick rules on tokio.
+//! `sleep` with asyncio's tick rules on tokio's timer.
 
-use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::env::{LoopEnv, WakeOnDrop};
+use aiotask_core::{HostedEnv, HostedSleep};
 
-/// A bare yield (asyncio's `sleep(0)`): the task's wake-up goes through the
-/// runtime's `call_soon` queue, so everything already queued there (done
-/// callbacks, `call_soon` jobs) runs before the task resumes, and other
-/// ready tasks run too.
-pub(crate) struct YieldNow {
-    env: Arc<LoopEnv>,
-    queued: bool,
-}
-
-impl YieldNow {
-    pub(crate) fn new(env: Arc<LoopEnv>) -> Self {
-        Self { env, queued: false }
-    }
-}
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.queued {
-            return Poll::Ready(());
-        }
-        self.queued = true;
-        let wake = WakeOnDrop(cx.waker().clone());
-        self.env.queue.push(Box::new(move || drop(wake)));
-        Poll::Pending
-    }
-}
-
-impl fmt::Debug for YieldNow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("YieldNow")
-            .field("queued", &self.queued)
-            .finish()
-    }
-}
-
-/// asyncio's `sleep(d)` on tokio's timer: it always suspends at least once
-/// (a deadline already reached becomes a bare yield), and `sleep(0)` is a
-/// bare yield.
-pub(crate) struct Sleep {
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    polled: bool,
-    yield_now: YieldNow,
-}
-
-impl Sleep {
-    /// A sleep on `tokio`'s timer. The timer is created inside the
-    /// runtime's context, so the future may be made on any thread.
-    pub(crate) fn new(
-        tokio: &tokio::runtime::Handle,
-        env: Arc<LoopEnv>,
-        duration: Duration,
-    ) -> Self {
-        let timer = (!duration.is_zero()).then(|| {
-            let _entered = tokio.enter();
-            Box::pin(tokio::time::sleep(duration))
-        });
-        Self {
-            timer,
-            polled: false,
-            yield_now: YieldNow::new(env),
-        }
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        if let Some(timer) = this.timer.as_mut() {
-            match timer.as_mut().poll(cx) {
-                Poll::Pending => {
-                    this.polled = true;
-                    return Poll::Pending;
-                }
-                Poll::Ready(()) if this.polled => return Poll::Ready(()),
-                // Due at the first poll: suspend once anyway, as asyncio does.
-                Poll::Ready(()) => this.timer = None,
-            }
-        }
-        Pin::new(&mut this.yield_now).poll(cx)
-    }
-}
-
-impl fmt::Debug for Sleep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep")
-            .field("deadline", &self.timer.as_ref().map(|t| t.deadline()))
-            .finish()
-    }
+/// asyncio's `sleep(d)` on tokio's timer ([`HostedSleep`]). The timer is
+/// created inside the runtime's context, so the future may be made on any
+/// thread.
+pub(crate) fn sleep(
+    tokio: &tokio::runtime::Handle,
+    env: &HostedEnv,
+    duration: Duration,
+) -> HostedSleep<Pin<Box<tokio::time::Sleep>>> {
+    HostedSleep::new(env, duration, |duration| {
+        let _entered = tokio.enter();
+        Box::pin(tokio::time::sleep(duration))
+    })
 }

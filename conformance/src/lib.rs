@@ -32,14 +32,30 @@
 //! );
 //! ```
 //!
+//! A check receives a [`Fixture`]: the runtime under test, its
+//! [`Capabilities`], and its constructor (the `runtime_drop` checks build and
+//! drop further runtimes of the same flavour).
+//!
+//! # The report binary
+//!
 //! Tools iterate the same list with [`checks`] and run one check with
-//! [`execute`]; the crate's binary does that for every backend compiled in:
+//! [`execute`] (its own thread, `catch_unwind`, a 20 s timeout). The crate's
+//! binary does that for every backend flavour compiled in and prints a
+//! matrix, or one JSON object per line:
 //!
 //! ```text
 //! cargo run -p aiotask-conformance --release --features native            # the matrix
 //! cargo run -p aiotask-conformance --release --features native -- --json  # JSON lines
-//! cargo run -p aiotask-conformance --release --features native -- --filter cancel
+//! cargo run -p aiotask-conformance --release --all-features -- --filter cancel
 //! ```
+//!
+//! | feature  | flavours reported           | capabilities                        |
+//! |----------|-----------------------------|-------------------------------------|
+//! | `native` | `current_thread`            | [`Capabilities::SINGLE_THREAD_FIFO`] |
+//! | `tokio`  | `current_thread`, `multi_thread` (4 workers) | [`Capabilities::SINGLE_THREAD`], [`Capabilities::MULTI_THREAD`] |
+//! | `smol`   | `local`, `multi_thread` (4 workers) | [`Capabilities::SINGLE_THREAD_FIFO`], [`Capabilities::MULTI_THREAD`] |
+//!
+//! The library itself needs none of these features.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
@@ -66,8 +82,9 @@ pub use fixture::{
     install_quiet_panic_hook,
 };
 
-/// The one list of every check, grouped by module. `$callback` is invoked
-/// with `{ $extra }` followed by the list.
+/// The one list of every check, grouped by module: expands to
+/// `__expand_checks!` with `$mode` (`registry` or `tests`), `$extra` and the
+/// list, so the registry and the stamped tests can never disagree.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __with_check_list {

@@ -16,7 +16,10 @@
 //!   exception handler ([`Reporter`]).
 //!
 //! Runtimes that run plain futures (tokio, async-executor) use the ready-made
-//! [`Hosted`] future and [`CallbackQueue`] instead of a cell of their own.
+//! [`Hosted`] future instead of a cell of their own, a [`HostedEnv`] (the
+//! `call_soon` queue and exception handler, with its dispatcher future) and
+//! [`HostedSleep`]/[`HostedYield`] for asyncio's tick rules, over their own
+//! timer, and a [`HostedLatch`] for `run_until_complete` to block on.
 //!
 //! # Catching a cancellation
 //!
@@ -49,6 +52,9 @@ mod env;
 mod handle;
 mod harness;
 mod hosted;
+mod hosted_env;
+mod hosted_latch;
+mod hosted_time;
 mod name;
 mod shared;
 mod state;
@@ -58,6 +64,9 @@ pub use env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
 pub use handle::{Join, Task, TaskCell};
 pub use harness::poll_step;
 pub use hosted::{Hosted, HostedCell};
+pub use hosted_env::{HostedDispatcher, HostedEnv};
+pub use hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
+pub use hosted_time::{HostedSleep, HostedYield};
 pub use name::next_default_name;
 pub use shared::Shared;
 

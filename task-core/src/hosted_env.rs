@@ -1,0 +1,149 @@
+//! The loop services of a hosted runtime (tokio, async-executor): one
+//! `call_soon` queue drained by one dispatcher task, and the exception
+//! handler, shared by every task of one aiotask runtime.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use aiotask_api::ExceptionContext;
+
+use crate::env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
+
+/// The [`Env`] of every task of one hosted runtime: a [`CallbackQueue`] and
+/// a [`Reporter`].
+///
+/// The backend spawns [`dispatcher`](HostedEnv::dispatcher) once on its
+/// executor and gives each task an `Arc<HostedEnv>`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::{Env, HostedEnv};
+///
+/// let env = Arc::new(HostedEnv::new());
+/// env.call_soon(Box::new(|| println!("later")));
+/// assert_eq!(env.queue().len(), 1);
+/// # let _: Arc<dyn Env> = env;
+/// ```
+pub struct HostedEnv {
+    queue: Arc<CallbackQueue>,
+    reporter: Arc<Reporter>,
+}
+
+impl HostedEnv {
+    /// A fresh queue and a default (standard error) exception handler.
+    ///
+    /// ```
+    /// let env = aiotask_core::HostedEnv::new();
+    /// assert!(env.queue().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            queue: Arc::new(CallbackQueue::default()),
+            reporter: Arc::new(Reporter::default()),
+        }
+    }
+
+    /// The runtime's `call_soon` queue.
+    ///
+    /// ```
+    /// let env = aiotask_core::HostedEnv::new();
+    /// env.queue().push(Box::new(|| ()));
+    /// assert_eq!(env.queue().len(), 1);
+    /// ```
+    pub fn queue(&self) -> &Arc<CallbackQueue> {
+        &self.queue
+    }
+
+    /// The runtime's exception handler.
+    ///
+    /// ```
+    /// let env = aiotask_core::HostedEnv::new();
+    /// env.reporter().set_handler(None); // back to the default handler
+    /// ```
+    pub fn reporter(&self) -> &Arc<Reporter> {
+        &self.reporter
+    }
+
+    /// The queue's dispatcher, to spawn once on the executor.
+    ///
+    /// It closes the queue when the executor drops it (shutdown), so jobs
+    /// queued afterwards are dropped instead of waiting forever.
+    ///
+    /// ```
+    /// let env = aiotask_core::HostedEnv::new();
+    /// let dispatcher = env.dispatcher();
+    /// drop(dispatcher); // the executor went away
+    /// env.queue().push(Box::new(|| unreachable!())); // dropped unrun
+    /// assert!(env.queue().is_empty());
+    /// ```
+    pub fn dispatcher(&self) -> HostedDispatcher {
+        HostedDispatcher {
+            dispatcher: self.queue.clone().dispatcher(self.reporter.clone()),
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl Default for HostedEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env for HostedEnv {
+    fn call_soon(&self, job: Job) {
+        self.queue.push(job);
+    }
+
+    fn report(&self, context: ExceptionContext) {
+        self.reporter.report(context);
+    }
+}
+
+impl fmt::Debug for HostedEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostedEnv")
+            .field("queue", &self.queue)
+            .field("reporter", &self.reporter)
+            .finish()
+    }
+}
+
+/// The future returned by [`HostedEnv::dispatcher`]: a [`Dispatcher`] that
+/// closes its queue when dropped.
+///
+/// ```
+/// let env = aiotask_core::HostedEnv::new();
+/// let dispatcher: aiotask_core::HostedDispatcher = env.dispatcher();
+/// # drop(dispatcher);
+/// ```
+#[must_use = "the dispatcher runs callbacks only while it is polled"]
+pub struct HostedDispatcher {
+    dispatcher: Dispatcher,
+    queue: Arc<CallbackQueue>,
+}
+
+impl Future for HostedDispatcher {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.dispatcher).poll(cx)
+    }
+}
+
+impl Drop for HostedDispatcher {
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+impl fmt::Debug for HostedDispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostedDispatcher")
+            .field("queue", &self.queue)
+            .finish()
+    }
+}
