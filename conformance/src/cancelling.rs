@@ -57,12 +57,25 @@ pub fn counts_every_request<R: Runtime>(fx: &Fixture<R>) -> Outcome {
 /// §1.12: the count survives completion: a task cancelled twice shows 2 once done.
 pub fn count_survives_completion<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
+    let log = Log::new();
+    let l = log.clone();
     let t = run(fx.runtime(), async move {
+        // The task catches the first delivery and waits on the gate before
+        // re-raising, so both requests land while it is pending, whichever
+        // thread runs it.
+        let gate = Gate::new();
+        let g = gate.clone();
         let h2 = h.clone();
-        let t = h.create_task(async move { h2.sleep(LONG).await });
-        h.yield_now().await;
-        t.cancel();
-        t.cancel();
+        let t = h.create_try_task(async move {
+            l.push("sleeping");
+            let slept = h2.sleep(LONG).catch_cancel().await;
+            g.wait().await;
+            slept
+        });
+        wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
+        assert!(t.cancel(), "first cancel() of a pending task");
+        assert!(t.cancel(), "second cancel() of a pending task");
+        gate.set(());
         let _ = t.clone().await;
         t
     });

@@ -29,14 +29,20 @@ pub fn cancelling<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let log = Log::new();
     let l = log.clone();
     let repr = run(fx.runtime(), async move {
+        // The task catches the cancellation and then waits on the gate, so
+        // it stays pending with a request counted, whichever thread runs it.
+        let gate = Gate::new();
+        let g = gate.clone();
         let h2 = h.clone();
         let t = h.create_named_task("X", async move {
             l.push("sleeping");
             let _ = h2.sleep(LONG).catch_cancel().await;
+            g.wait().await;
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
         let repr = format!("{t:?}");
+        gate.set(());
         let _ = t.await;
         repr
     });
@@ -128,10 +134,14 @@ pub fn uncancel_restores_pending<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let log = Log::new();
     let l = log.clone();
     let reprs = run(fx.runtime(), async move {
+        // Held pending by the gate after catching, whichever thread runs it.
+        let gate = Gate::new();
+        let g = gate.clone();
         let h2 = h.clone();
         let t = h.create_named_task("X", async move {
             l.push("sleeping");
             let _ = h2.sleep(LONG).catch_cancel().await;
+            g.wait().await;
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
@@ -141,6 +151,7 @@ pub fn uncancel_restores_pending<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         // A request made before the task suspended (possible with worker
         // threads) was just revoked; ask again so the task ends either way.
         t.cancel();
+        gate.set(());
         let _ = t.await;
         [during, after]
     });
