@@ -251,6 +251,16 @@ impl aiotask_api::RuntimeHandle for Handle {
 
 /// The future of the native [`Handle`]'s `sleep`: it always suspends at
 /// least once, as `asyncio.sleep` does, and `sleep(0)` is a bare yield.
+///
+/// ```
+/// use std::time::Duration;
+/// use aiotask_api::RuntimeHandle as _;
+/// let rt = aiotask_native::Runtime::new();
+/// let h = rt.handle();
+/// let t0 = h.time();
+/// rt.run(async move { h.sleep(Duration::from_millis(2)).await }).unwrap();
+/// assert!(rt.handle().time() - t0 >= Duration::from_millis(2));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     shared: Arc<LoopShared>,

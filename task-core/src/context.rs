@@ -98,7 +98,15 @@ pub trait CatchCancelExt: Future + Sized {
 
 impl<F: Future> CatchCancelExt for F {}
 
-/// The future returned by [`catch_cancel`].
+/// The future returned by [`catch_cancel`]: `Ok(output)`, or
+/// `Err(CancelledError)` when a cancellation was delivered inside it.
+///
+/// ```
+/// # async fn demo() {
+/// let caught: aiotask_core::CatchCancel<_> = aiotask_core::catch_cancel(async { 1 });
+/// assert_eq!(caught.await, Ok(1));
+/// # }
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct CatchCancel<F> {
     inner: Option<Pin<Box<F>>>,

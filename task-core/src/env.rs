@@ -11,6 +11,11 @@ use std::task::{Context, Poll, Waker};
 use aiotask_api::{ExceptionContext, ExceptionHandler, ReportKind};
 
 /// A unit of work queued on a loop (asyncio's `Handle`).
+///
+/// ```
+/// let job: aiotask_core::Job = Box::new(|| println!("soon"));
+/// job();
+/// ```
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// The loop services a task uses: schedule a job at a later tick, and report.
@@ -264,7 +269,17 @@ impl fmt::Debug for CallbackQueue {
     }
 }
 
-/// The future returned by [`CallbackQueue::dispatcher`].
+/// The future returned by [`CallbackQueue::dispatcher`]: each poll runs
+/// one batch (one tick) of queued jobs; it ends once the queue is closed.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::{CallbackQueue, Dispatcher, Reporter};
+/// let queue = Arc::new(CallbackQueue::default());
+/// let dispatcher: Dispatcher = queue.clone().dispatcher(Arc::new(Reporter::default()));
+/// queue.close();
+/// # drop(dispatcher);
+/// ```
 #[must_use = "the dispatcher runs callbacks only while it is polled"]
 pub struct Dispatcher {
     queue: Arc<CallbackQueue>,

@@ -376,6 +376,15 @@ impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
 
 /// Awaiting a task: its outcome, without suspending when it is already done.
 ///
+/// ```
+/// # use std::sync::Arc;
+/// # use aiotask_core::{Env, Job, HostedCell};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+/// let join: aiotask_core::Join<u8> = task.join(); // or `(&task).into_future()`
+/// # drop(join);
+/// ```
+///
 /// Inside a task, a pending `Join` is what the awaiter waits on: cancelling
 /// the awaiter forwards the cancel to this task (spec §1.7).
 #[must_use = "futures do nothing unless awaited"]
