@@ -46,13 +46,12 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
-use aiotask_core::{Shared, Task, TaskCell, poll_step};
+use aiotask_core::{Shared, Task, TaskCell, drop_body, poll_step};
 
 use crate::event_loop::{LoopShared, Ready};
 use crate::state::{RunAction, ScheduleAction, State};
@@ -117,7 +116,7 @@ where
                 // cell was never registered or queued) so this is the only
                 // access; rule 3: `Pin::set` drops in place.
                 let stage = unsafe { Pin::new_unchecked(&mut *cell.stage.get()) };
-                drop_stage(stage);
+                drop_body(stage);
                 cell.shared.destroy_pending();
             }
         }
@@ -160,14 +159,9 @@ where
         // sets it) and `COMPLETE` is now set so no step will start; rule 3:
         // dropped in place through `Pin::set`.
         let stage = unsafe { Pin::new_unchecked(&mut *self.stage.get()) };
-        drop_stage(stage);
+        drop_body(stage);
         self.shared.destroy_pending();
     }
-}
-
-/// Drops the future in place; a panicking destructor is contained.
-fn drop_stage<F>(mut stage: Pin<&mut Option<F>>) {
-    let _ = catch_unwind(AssertUnwindSafe(|| stage.set(None)));
 }
 
 impl<T: Send + 'static, F: 'static> aiotask_api::DynTask for NativeCell<T, F> {

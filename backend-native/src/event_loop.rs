@@ -330,19 +330,10 @@ fn tick(shared: &LoopShared, local: &Local) {
         let entry = local.ready.borrow_mut().pop_front();
         match entry {
             Some(Ready::Task(task)) => task.run(),
-            Some(Ready::Job(job)) => run_job(shared, job),
+            Some(Ready::Job(job)) => aiotask_core::run_job(job, |ctx| shared.reporter.report(ctx)),
             None => break,
         }
         remaining = remaining - 1 + local.inserted.replace(0);
-    }
-}
-
-fn run_job(shared: &LoopShared, job: Job) {
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-        shared.reporter.report(
-            ExceptionContext::new(aiotask_api::ReportKind::CallbackPanicked)
-                .with_failure(aiotask_api::Failure::from_panic(payload)),
-        );
     }
 }
 

@@ -121,8 +121,15 @@ impl fmt::Debug for Reporter {
     }
 }
 
-/// Runs `job`, reporting a panic as asyncio reports an exception in a callback.
-pub(crate) fn run_job_reporting(job: Job, report: impl FnOnce(ExceptionContext)) {
+/// Runs `job`, passing a panic to `report` as asyncio reports an exception
+/// in a callback; the panic does not escape.
+///
+/// ```
+/// let mut reports = Vec::new();
+/// aiotask_core::run_job(Box::new(|| panic!("callback bug")), |ctx| reports.push(ctx.kind()));
+/// assert_eq!(reports, [aiotask_api::ReportKind::CallbackPanicked]);
+/// ```
+pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
         report(
             ExceptionContext::new(ReportKind::CallbackPanicked)
@@ -237,7 +244,7 @@ impl CallbackQueue {
         let batch = std::mem::take(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()).jobs);
         let n = batch.len();
         for job in batch {
-            run_job_reporting(job, &mut report);
+            run_job(job, &mut report);
         }
         n
     }

@@ -95,7 +95,16 @@ where
     }
 }
 
-/// Drops the body in place; a destructor that panics is contained.
-fn drop_body<F>(mut body: Pin<&mut Option<F>>) {
+/// Drops a task body in place (as `Pin::set(None)`), containing a
+/// destructor that panics: a body's `finally` may fail, the loop may not.
+///
+/// ```
+/// struct Loud;
+/// impl Drop for Loud { fn drop(&mut self) { panic!("bad finally") } }
+/// let mut body = Box::pin(Some(Loud));
+/// aiotask_core::drop_body(body.as_mut()); // does not unwind
+/// assert!(body.is_none());
+/// ```
+pub fn drop_body<F>(mut body: Pin<&mut Option<F>>) {
     let _ = catch_unwind(AssertUnwindSafe(|| body.set(None)));
 }

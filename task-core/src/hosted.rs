@@ -182,9 +182,7 @@ impl<T: Send + 'static, F> Drop for Hosted<T, F> {
     fn drop(&mut self) {
         if self.body.is_some() {
             // Dropped by the host before completion: the runtime is going away.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.body.as_mut().set(None)
-            }));
+            crate::harness::drop_body(self.body.as_mut());
             self.cell.shared.destroy_pending();
         }
         *self

@@ -60,9 +60,9 @@ mod shared;
 mod state;
 
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
-pub use env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
+pub use env::{CallbackQueue, Dispatcher, Env, Job, Reporter, run_job};
 pub use handle::{Join, Task, TaskCell};
-pub use harness::poll_step;
+pub use harness::{drop_body, poll_step};
 pub use hosted::{Hosted, HostedCell};
 pub use hosted_env::{HostedDispatcher, HostedEnv};
 pub use hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};

@@ -285,8 +285,7 @@ impl<T: Send + 'static> Shared<T> {
         let action = {
             let mut st = self.lock();
             if let Some(e) = undelivered {
-                st.redeliver(e);
-                st.catch_depth = catch_depth;
+                st.redeliver(e, catch_depth);
                 drop(st);
                 waker.wake_by_ref();
                 return;

@@ -274,10 +274,12 @@ impl<T, H> State<T, H> {
         self.must_cancel = false;
     }
 
-    /// A delivery the body did not reach (no `catch_cancel` was polled):
-    /// deliver it again at the next step.
-    pub(crate) fn redeliver(&mut self, error: CancelledError) {
+    /// A delivery the body did not reach (no `catch_cancel` at its depth
+    /// was polled): deliver it again at the next step, to the catch scope
+    /// active at this suspension.
+    pub(crate) fn redeliver(&mut self, error: CancelledError, catch_depth: u32) {
         self.waiter = Waiter::Leaf(Some(error));
+        self.catch_depth = catch_depth;
     }
 
     /// The terminal transition of a step that returned (spec §1.4).
