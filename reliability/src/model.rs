@@ -1,0 +1,1 @@
+//! Reference model (filled in by the model work).

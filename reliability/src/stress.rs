@@ -1,0 +1,1 @@
+//! Stress runs (filled in by the stress work).
