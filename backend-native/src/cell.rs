@@ -43,7 +43,6 @@
 //!    thread, `stage` holds no future and dropping the cell drops no `F`.
 //!    This is what makes the cell `Send + Sync` for any `F`.
 
-use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -55,7 +54,7 @@ use aiotask_core::{Shared, Task, TaskCell, drop_body, poll_step};
 
 use crate::event_loop::{LoopShared, Ready};
 use crate::state::{RunAction, ScheduleAction, State};
-use crate::sync::{AtomicUsize, Ordering};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 
 /// What the loop can do with any task, whatever its future type.
 pub(crate) trait Runnable: Send + Sync + 'static {
@@ -112,11 +111,12 @@ where
                 // loop, so dropping it here, on its creator's thread, is
                 // what dropping any unspawned future does.
                 cell.state.transition_to_complete();
-                // SAFETY: rule 2: nothing else can reach `stage` yet (the
-                // cell was never registered or queued) so this is the only
-                // access; rule 3: `Pin::set` drops in place.
-                let stage = unsafe { Pin::new_unchecked(&mut *cell.stage.get()) };
-                drop_body(stage);
+                cell.stage.with_mut(|stage| {
+                    // SAFETY: rule 2: nothing else can reach `stage` yet (the
+                    // cell was never registered or queued) so this is the
+                    // only access; rule 3: `Pin::set` drops in place.
+                    drop_body(unsafe { Pin::new_unchecked(&mut *stage) });
+                });
                 cell.shared.destroy_pending();
             }
         }
@@ -135,11 +135,13 @@ where
         }
         let task = Task::from_cell(self.clone());
         let waker = Waker::from(self.clone());
-        // SAFETY: rule 1: `run` is called by the loop's tick on the loop
-        // thread; rule 2: we hold `RUNNING` (just taken) until the step is
-        // over; rule 3: the cell is pinned in its `Arc`.
-        let stage = unsafe { Pin::new_unchecked(&mut *self.stage.get()) };
-        match poll_step(&task, stage, &waker) {
+        let poll = self.stage.with_mut(|stage| {
+            // SAFETY: rule 1: `run` is called by the loop's tick on the loop
+            // thread; rule 2: we hold `RUNNING` (just taken) until the step
+            // is over; rule 3: the cell is pinned in its `Arc`.
+            poll_step(&task, unsafe { Pin::new_unchecked(&mut *stage) }, &waker)
+        });
+        match poll {
             Poll::Ready(()) => {
                 self.state.transition_to_complete();
                 self.event_loop.unregister(self.key.load(Ordering::Acquire));
@@ -154,12 +156,13 @@ where
             return;
         }
         self.state.transition_to_complete();
-        // SAFETY: rule 1: called by the runtime's `Drop` on the loop thread;
-        // rule 2: `RUNNING` is clear (checked above, and only this thread
-        // sets it) and `COMPLETE` is now set so no step will start; rule 3:
-        // dropped in place through `Pin::set`.
-        let stage = unsafe { Pin::new_unchecked(&mut *self.stage.get()) };
-        drop_body(stage);
+        self.stage.with_mut(|stage| {
+            // SAFETY: rule 1: called by the runtime's `Drop` on the loop
+            // thread; rule 2: `RUNNING` is clear (checked above, and only
+            // this thread sets it) and `COMPLETE` is now set so no step will
+            // start; rule 3: dropped in place through `Pin::set`.
+            drop_body(unsafe { Pin::new_unchecked(&mut *stage) });
+        });
         self.shared.destroy_pending();
     }
 }

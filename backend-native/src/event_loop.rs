@@ -11,10 +11,9 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::task::Waker;
-use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use aiotask_api::ExceptionContext;
@@ -22,6 +21,7 @@ use aiotask_core::{Env, Job, Reporter};
 use slab::Slab;
 
 use crate::cell::Runnable;
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, Thread, lock};
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -29,10 +29,6 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) enum Ready {
     Task(Arc<dyn Runnable>),
     Job(Job),
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Timers: deadlines in order, and the waker of each live sleep.
@@ -53,7 +49,7 @@ pub(crate) struct LoopShared {
     /// other thread queued anything.
     injected: AtomicBool,
     /// How many timers are armed: lets a tick skip the clock and the lock.
-    armed_timers: std::sync::atomic::AtomicUsize,
+    armed_timers: AtomicUsize,
     /// Every task not yet complete; `None` once the runtime is dropped.
     live: Mutex<Option<Slab<Arc<dyn Runnable>>>>,
     closed: AtomicBool,
@@ -72,12 +68,12 @@ pub(crate) struct Local {
     inserted: std::cell::Cell<usize>,
 }
 
-thread_local! {
+aiotask_core::thread_local_shim! {
     /// The loop running on this thread, if any.
-    static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<Local>>> = RefCell::new(None);
     /// Set by [`LoopShared::wake_inline`]: the next task this thread
     /// schedules goes to the front of the ready queue.
-    static SCHEDULE_FIRST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SCHEDULE_FIRST: std::cell::Cell<bool> = std::cell::Cell::new(false);
 }
 
 impl LoopShared {
@@ -88,7 +84,7 @@ impl LoopShared {
             origin: Instant::now(),
             inject: Mutex::new(VecDeque::new()),
             injected: AtomicBool::new(false),
-            armed_timers: std::sync::atomic::AtomicUsize::new(0),
+            armed_timers: AtomicUsize::new(0),
             live: Mutex::new(Some(Slab::new())),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
@@ -129,7 +125,7 @@ impl LoopShared {
     pub(crate) fn schedule(&self, entry: Ready) {
         let entry = CURRENT.with(|cur| match cur.borrow().as_ref() {
             Some(local) if local.id == self.id => {
-                if SCHEDULE_FIRST.replace(false) {
+                if SCHEDULE_FIRST.with(|f| f.replace(false)) {
                     local.ready.borrow_mut().push_front(entry);
                     local.inserted.set(local.inserted.get() + 1);
                 } else {
@@ -144,7 +140,12 @@ impl LoopShared {
             return;
         }
         lock(&self.inject).push_back(entry);
-        self.injected.store(true, Ordering::Release);
+        // A swap rather than a store: every write of `injected` is then a
+        // read-modify-write, totally ordered with the tick's `swap(false)`.
+        // Loom mis-orders a plain store racing a swap on one atomic
+        // (tokio-rs/loom#254), which made the models report a lost wake-up
+        // that cannot happen; on the hardware both are one instruction.
+        let _ = self.injected.swap(true, Ordering::AcqRel);
         self.unpark();
     }
 
@@ -244,9 +245,9 @@ impl Env for LoopShared {
             }
             return;
         };
-        SCHEDULE_FIRST.set(true);
+        SCHEDULE_FIRST.with(|f| f.set(true));
         waker.wake();
-        let woke_here = !SCHEDULE_FIRST.replace(false);
+        let woke_here = !SCHEDULE_FIRST.with(|f| f.replace(false));
         if let Some(job) = then {
             let at = usize::from(woke_here);
             local.ready.borrow_mut().insert(at, Ready::Job(job));
@@ -288,7 +289,7 @@ impl Enter {
             CURRENT.with(|cur| *cur.borrow_mut() = previous);
             panic!("this event loop is already running");
         }
-        *lock(&shared.thread) = Some(std::thread::current());
+        *lock(&shared.thread) = Some(crate::sync::current());
         Self {
             previous,
             shared: shared.clone(),
@@ -346,10 +347,10 @@ fn park(shared: &LoopShared, next_deadline: Option<Instant>) {
         Some(d) => {
             let now = Instant::now();
             if d > now {
-                std::thread::park_timeout(d - now);
+                crate::sync::park_timeout(d - now);
             }
         }
-        None => std::thread::park(),
+        None => crate::sync::park(),
     }
 }
 

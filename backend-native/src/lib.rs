@@ -53,6 +53,8 @@
 
 mod cell;
 mod event_loop;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod runtime;
 mod state;
 mod sync;

@@ -1,13 +1,13 @@
 //! [`Runtime`] (the loop owner), [`Handle`] (what tasks and other threads
 //! use), [`Sleep`] and [`spawn_local`].
 
+use crate::sync::{AtomicBool, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 

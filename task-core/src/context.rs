@@ -25,7 +25,7 @@ pub(crate) struct Frame {
     pub(crate) awaited: Option<AnyTask>,
 }
 
-thread_local! {
+crate::thread_local_shim! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
 }
 

@@ -5,7 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
+
+use crate::sync::{Mutex, RwLock, lock};
 use std::task::{Context, Poll, Waker};
 
 use aiotask_api::{ExceptionContext, ExceptionHandler, ReportKind};
@@ -176,7 +178,7 @@ impl CallbackQueue {
     /// ```
     pub fn push(&self, job: Job) {
         let waker = {
-            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let mut inner = lock(&self.inner);
             if inner.closed {
                 return;
             }
@@ -194,11 +196,7 @@ impl CallbackQueue {
     /// assert_eq!(aiotask_core::CallbackQueue::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .jobs
-            .len()
+        lock(&self.inner).jobs.len()
     }
 
     /// True when no job is queued.
@@ -220,7 +218,7 @@ impl CallbackQueue {
     /// ```
     pub fn close(&self) {
         let (jobs, waker) = {
-            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let mut inner = lock(&self.inner);
             inner.closed = true;
             (std::mem::take(&mut inner.jobs), inner.waker.take())
         };
@@ -241,7 +239,7 @@ impl CallbackQueue {
     /// assert_eq!(reports, 1);
     /// ```
     pub fn run_batch(&self, mut report: impl FnMut(ExceptionContext)) -> usize {
-        let batch = std::mem::take(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()).jobs);
+        let batch = std::mem::take(&mut lock(&self.inner).jobs);
         let n = batch.len();
         for job in batch {
             run_job(job, &mut report);
@@ -307,7 +305,7 @@ impl Future for Dispatcher {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let reporter = self.reporter.clone();
         let ran = self.queue.run_batch(|ctx| reporter.report(ctx));
-        let mut inner = self.queue.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = lock(&self.queue.inner);
         if inner.closed {
             return Poll::Ready(());
         }

@@ -5,7 +5,9 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::sync::{Mutex, lock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
@@ -83,11 +85,7 @@ impl<T: Send + 'static> Wake for HostedCell<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.shared.on_wake();
-        let host = self
-            .host_waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let host = lock(&self.host_waker).clone();
         if let Some(w) = host {
             w.wake();
         }
@@ -164,11 +162,7 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         {
-            let mut host = this
-                .cell
-                .host_waker
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut host = lock(&this.cell.host_waker);
             match &*host {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => *host = Some(cx.waker().clone()),
@@ -185,11 +179,7 @@ impl<T: Send + 'static, F> Drop for Hosted<T, F> {
             crate::harness::drop_body(self.body.as_mut());
             self.cell.shared.destroy_pending();
         }
-        *self
-            .cell
-            .host_waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.cell.host_waker) = None;
     }
 }
 

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::sync::{Mutex, lock};
 use std::task::{Context, Poll, Waker};
 
 /// A one-shot flag with one waiter: what `run_until_complete` blocks on.
@@ -33,7 +35,7 @@ impl HostedLatch {
     /// ```
     pub fn set(&self) {
         let waker = {
-            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let mut inner = lock(&self.inner);
             inner.0 = true;
             inner.1.take()
         };
@@ -48,7 +50,7 @@ impl HostedLatch {
     /// assert!(!aiotask_core::HostedLatch::default().is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).0
+        lock(&self.inner).0
     }
 
     /// A future that completes once the flag is set.
@@ -104,7 +106,7 @@ impl Future for HostedLatchWait<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut inner = self.0.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = lock(&self.0.inner);
         if inner.0 {
             return Poll::Ready(());
         }

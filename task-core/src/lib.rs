@@ -58,6 +58,8 @@ mod hosted_time;
 mod name;
 mod shared;
 mod state;
+#[doc(hidden)]
+pub mod sync;
 
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
 pub use env::{CallbackQueue, Dispatcher, Env, Job, Reporter, run_job};

@@ -2,8 +2,8 @@
 //! transitions ask for (wake, forward, dispatch, report).
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use aiotask_api::{
@@ -14,6 +14,7 @@ use crate::env::Env;
 use crate::handle::Task;
 use crate::name::TaskName;
 use crate::state::{CancelAction, Entry, Phase, State, StepStart, SuspendAction};
+use crate::sync::{Mutex, MutexGuard, lock};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
@@ -66,7 +67,7 @@ impl<T: Send + 'static> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, State<T, Task<T>>> {
         // A panic never happens while the lock is held (no user code runs
         // under it), so poisoning cannot leave a half-made transition.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     /// The task's identity.
