@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aiotask_api::{Runtime, RuntimeHandle};
 
-use crate::support::{Log, Slot, fifo_only, run, single_thread_only, ticks};
+use crate::support::{Log, Slot, fifo_only, millis, run, single_thread_only, ticks};
 use crate::{Fixture, Outcome};
 
 /// asyncio's `sleep`: sleeps of 30, 10 and 20 ms started together end in deadline order.
@@ -19,7 +19,7 @@ pub fn sleeps_end_in_deadline_order<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             .map(|ms| {
                 let (h2, l2) = (h.clone(), l.clone());
                 h.create_task(async move {
-                    h2.sleep(Duration::from_millis(ms)).await;
+                    h2.sleep(millis(ms)).await;
                     l2.push(format!("{ms} ms"));
                 })
             })
@@ -37,13 +37,10 @@ pub fn sleep_lasts_at_least_its_duration<R: Runtime>(fx: &Fixture<R>) -> Outcome
     let h = fx.runtime().handle();
     let elapsed = run(fx.runtime(), async move {
         let start = h.time();
-        h.sleep(Duration::from_millis(20)).await;
+        h.sleep(millis(20)).await;
         h.time().saturating_sub(start)
     });
-    assert!(
-        elapsed >= Duration::from_millis(20),
-        "sleep(20 ms) took {elapsed:?}"
-    );
+    assert!(elapsed >= millis(20), "sleep(20 ms) took {elapsed:?}");
     Outcome::Pass
 }
 
@@ -57,7 +54,7 @@ pub fn time_is_monotonic<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             h.yield_now().await;
         }
         let before = h.time();
-        h.sleep(Duration::from_millis(5)).await;
+        h.sleep(millis(5)).await;
         (samples, before, h.time())
     });
     assert!(
@@ -234,7 +231,7 @@ pub fn a_sleeper_does_not_block_others<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     run(fx.runtime(), async move {
         let h2 = h.clone();
         let sleeper = h.create_task(async move {
-            h2.sleep(Duration::from_millis(50)).await;
+            h2.sleep(millis(50)).await;
             l.push("sleeper woke");
         });
         let h3 = h.clone();

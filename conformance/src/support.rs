@@ -22,6 +22,20 @@ pub(crate) type TaskOf<R, T> = <<R as Runtime>::Handle as RuntimeHandle>::Task<T
 /// "An hour": a sleep no check ever waits out.
 pub(crate) const LONG: Duration = Duration::from_secs(3600);
 
+/// A sleep of `ms` milliseconds on the loop's clock, for checks that compare
+/// sleeps with each other or with work done meanwhile.
+///
+/// Under Miri every basic block advances the emulated clock, so one task
+/// step can take several emulated milliseconds and reorder sleeps of 10 and
+/// 20 ms started a step apart. There the durations are 100 times longer,
+/// which keeps their order and costs nothing: Miri jumps its clock forward
+/// while every thread sleeps. The longest scaled sleep (5 s) stays well
+/// inside [`CHECK_TIMEOUT`](crate::CHECK_TIMEOUT).
+pub(crate) fn millis(ms: u64) -> Duration {
+    const SCALE: u64 = if cfg!(miri) { 100 } else { 1 };
+    Duration::from_millis(ms * SCALE)
+}
+
 /// How long a check waits for a condition before it fails.
 const WAIT_LIMIT: Duration = Duration::from_secs(10);
 
