@@ -236,6 +236,8 @@ pub trait DynTask: Send + Sync + 'static {
     fn cancelling(&self) -> u32;
     /// See [`Task::uncancel`].
     fn uncancel(&self) -> u32;
+    /// See [`Task::exception`].
+    fn exception(&self) -> Result<Option<Failure>, TaskError>;
     /// The task's repr, e.g. `<Task pending name='Task-3'>`.
     fn repr(&self) -> String;
 }
@@ -339,6 +341,17 @@ impl AnyTask {
     /// ```
     pub fn uncancel(&self) -> u32 {
         self.0.uncancel()
+    }
+
+    /// `exception()`: the failure, `None` for a value, `Err` when pending
+    /// or cancelled (see [`Task::exception`]). Like asyncio's, it marks a
+    /// failure retrieved and hands a cancellation's message out once.
+    ///
+    /// ```
+    /// fn failed(t: &aiotask_api::AnyTask) -> bool { matches!(t.exception(), Ok(Some(_))) }
+    /// ```
+    pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
+        self.0.exception()
     }
 }
 

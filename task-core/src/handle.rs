@@ -78,6 +78,14 @@ macro_rules! forward_dyn_task {
         fn uncancel(&self) -> u32 {
             self.$field.uncancel()
         }
+        fn exception(
+            &self,
+        ) -> ::core::result::Result<
+            ::core::option::Option<$crate::__private::Failure>,
+            $crate::__private::TaskError,
+        > {
+            self.$field.exception()
+        }
         fn repr(&self) -> ::std::string::String {
             self.$field.repr()
         }

@@ -74,5 +74,5 @@ pub use shared::Shared;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use aiotask_api::TaskId;
+    pub use aiotask_api::{Failure, TaskError, TaskId};
 }

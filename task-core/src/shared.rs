@@ -126,16 +126,12 @@ impl<T: Send + 'static> Shared<T> {
                 if cancel_any(&awaited, msg) {
                     return true;
                 }
-                let waker = {
-                    let mut st = self.lock();
-                    match st.cancel_fallback(msg) {
-                        CancelAction::Requested { wake: true } => st.waker.clone(),
-                        _ => None,
-                    }
-                };
-                if let Some(w) = waker {
-                    w.wake();
-                }
+                // The awaited task refused: it is done, so its done list
+                // holds our wake-up (or already woke us), as asyncio's
+                // `__wakeup` is already queued. The request waits for it:
+                // a wake here would queue our step behind the callbacks
+                // that asyncio runs after it.
+                let _already_woken = self.lock().cancel_fallback(msg);
                 true
             }
         }
@@ -271,7 +267,21 @@ impl<T: Send + 'static> Shared<T> {
             Some(w) if w.will_wake(waker) => {}
             _ => st.waker = Some(waker.clone()),
         }
-        st.transition_to_running()
+        let mut awaited_cancel = None;
+        if let Some(awaited) = st.awaited_to_read() {
+            // Read the awaited task's outcome as asyncio's `__wakeup` does
+            // (which also marks a failure retrieved, and hands its
+            // CancelledError out once), without holding our lock: reading
+            // takes the awaited task's lock.
+            drop(st);
+            if awaited.done()
+                && let Err(TaskError::Cancelled(e)) = awaited.exception()
+            {
+                awaited_cancel = Some(e);
+            }
+            st = self.lock();
+        }
+        st.transition_to_running(awaited_cancel)
     }
 
     /// The end of a step that suspended; `undelivered` is a cancellation the

@@ -209,8 +209,26 @@ impl<T, H> State<T, H> {
         }
     }
 
+    /// The task awaited by a suspended task that has a cancel pending: the
+    /// prologue reads its outcome first, as asyncio's `__wakeup` calls
+    /// `future.result()` before the step (see [`Self::transition_to_running`]).
+    pub(crate) fn awaited_to_read(&self) -> Option<AnyTask> {
+        match &self.waiter {
+            Waiter::Task(t) if self.must_cancel => Some(t.clone()),
+            _ => None,
+        }
+    }
+
     /// The prologue of a step (spec §1.4): decide what to throw in.
-    pub(crate) fn transition_to_running(&mut self) -> StepStart {
+    ///
+    /// `awaited_cancel` is the `CancelledError` the awaited task ended with,
+    /// read by the caller through [`Self::awaited_to_read`]: with a cancel
+    /// pending, asyncio throws that error in rather than a new one (`__step`
+    /// keeps an `exc` that is already a `CancelledError`).
+    pub(crate) fn transition_to_running(
+        &mut self,
+        awaited_cancel: Option<CancelledError>,
+    ) -> StepStart {
         if self.is_done() {
             return StepStart::Done;
         }
@@ -221,7 +239,10 @@ impl<T, H> State<T, H> {
         if self.must_cancel {
             self.must_cancel = false;
             if deliver.is_none() {
-                deliver = Some(self.make_cancelled_error());
+                deliver = Some(match awaited_cancel {
+                    Some(e) => e,
+                    None => self.make_cancelled_error(),
+                });
             }
         }
         let catch_depth = if self.sub == Sub::NotStarted {
@@ -397,7 +418,7 @@ mod tests {
         ));
         let _ = s.transition_to_cancel_requested(Some("b"));
         assert_eq!(s.num_cancels, 2);
-        match s.transition_to_running() {
+        match s.transition_to_running(None) {
             StepStart::Run {
                 deliver: Some(e),
                 catch_depth: 0,
@@ -409,7 +430,7 @@ mod tests {
     #[test]
     fn suspended_cancel_keeps_first_message_and_survives_uncancel() {
         let mut s = fresh();
-        let _ = s.transition_to_running();
+        let _ = s.transition_to_running(None);
         let _ = s.transition_to_suspended(None, 0);
         assert!(matches!(
             s.transition_to_cancel_requested(Some("first")),
@@ -419,7 +440,7 @@ mod tests {
         let _ = s.transition_to_cancel_requested(Some("second"));
         assert_eq!(s.transition_uncancel(), 1);
         assert_eq!(s.transition_uncancel(), 0);
-        match s.transition_to_running() {
+        match s.transition_to_running(None) {
             StepStart::Run {
                 deliver: Some(e), ..
             } => assert_eq!(e.message(), Some("first")),
@@ -430,13 +451,13 @@ mod tests {
     #[test]
     fn woken_cancel_is_revoked_by_uncancel_to_zero() {
         let mut s = fresh();
-        let _ = s.transition_to_running();
+        let _ = s.transition_to_running(None);
         let _ = s.transition_to_suspended(None, 0);
         s.transition_on_wake();
         let _ = s.transition_to_cancel_requested(None);
         assert_eq!(s.transition_uncancel(), 0);
         assert!(matches!(
-            s.transition_to_running(),
+            s.transition_to_running(None),
             StepStart::Run { deliver: None, .. }
         ));
     }
@@ -444,7 +465,7 @@ mod tests {
     #[test]
     fn cancel_during_returning_step_discards_value() {
         let mut s = fresh();
-        let _ = s.transition_to_running();
+        let _ = s.transition_to_running(None);
         let _ = s.transition_to_cancel_requested(Some("m"));
         let _ = s.transition_to_complete(Ok(5));
         assert_eq!(s.state_word(), "cancelled");
@@ -459,7 +480,7 @@ mod tests {
     #[test]
     fn raised_cancel_message_is_handed_out_once() {
         let mut s = fresh();
-        let _ = s.transition_to_running();
+        let _ = s.transition_to_running(None);
         let _ = s.transition_to_complete(Err(CancelledError::with_message("x").into()));
         assert_eq!(
             s.result().unwrap_err().cancelled().unwrap().message(),
@@ -471,7 +492,7 @@ mod tests {
     #[test]
     fn cancel_on_done_clears_log_traceback() {
         let mut s = fresh();
-        let _ = s.transition_to_running();
+        let _ = s.transition_to_running(None);
         let _ = s.transition_to_complete(Err(TaskError::Failed(Failure::from_error("e"))));
         assert!(s.log_traceback);
         assert!(matches!(

@@ -1,0 +1,37 @@
+//! Stress of the smol backend, local and multi-thread(4) flavours
+//! (issue 5, part 3): see `aiotask_reliability::stress`. Its own test
+//! binary, with the counting allocator, and one test running both flavours
+//! in turn, so nothing else allocates while it measures.
+//!
+//! `cargo test --release -p aiotask-reliability --test stress_smol -- --nocapture`
+//! prints the figures; `AIOTASK_STRESS_TASKS`, `AIOTASK_STRESS_PENDING` and
+//! `AIOTASK_STRESS_SEED` change the run.
+#![forbid(unsafe_code)]
+
+use aiotask_reliability::stress::{self, Config};
+
+#[global_allocator]
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
+#[test]
+fn smol_local_and_multi_thread() {
+    assert!(
+        stress::heap_counting_active(),
+        "the counting allocator is installed"
+    );
+    let config = Config::from_env();
+    let local = stress::check_flavour("smol local", aiotask_smol::Runtime::local, &config);
+    println!("{local}");
+    let multi = stress::check_flavour(
+        "smol multi_thread(4)",
+        || aiotask_smol::Runtime::multi_thread(4),
+        &config,
+    );
+    println!("{multi}");
+    for report in [local, multi] {
+        assert_eq!(report.stress.tasks, config.tasks as u64);
+        assert_eq!(report.pending.tasks, config.pending as u64);
+        assert_eq!(report.stress_leaked_bytes, Some(0), "{report}");
+        assert_eq!(report.pending_leaked_bytes, Some(0), "{report}");
+    }
+}
