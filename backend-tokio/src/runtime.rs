@@ -336,6 +336,9 @@ impl Drop for Runtime {
         let Some(rt) = self.owned.take() else {
             return; // attached: tokio is not ours to shut down
         };
+        // Workers may still poll while tokio drops tasks on other workers:
+        // from here on a polled task is destroyed, never stepped.
+        self.handle.env().begin_close();
         if tokio::runtime::Handle::try_current().is_ok() {
             // Dropped inside an async context, where tokio cannot block:
             // shut down without waiting (tasks are dropped as tokio gets to them).

@@ -109,14 +109,6 @@ pub struct Config {
     /// How long one batch (or the pending tasks' start) may take before the
     /// run reports a hang.
     pub timeout: Duration,
-    /// Lets [`drop_pending`] accept tasks that awaited another pending task
-    /// and resumed and finished while the runtime was being dropped: a known
-    /// bug of the tokio multi-thread flavour
-    /// (`tests/stress_tokio_shutdown_resume.rs`). Each such task must still
-    /// be accounted for exactly: its body resumed only after that await,
-    /// it ended with its value, it was not reported destroyed, and only its
-    /// callbacks ran. Off by default.
-    pub awaiters_may_resume_on_drop: bool,
 }
 
 impl Config {
@@ -138,7 +130,6 @@ impl Config {
             pending: DEFAULT_PENDING,
             foreign_thread: true,
             timeout: Duration::from_secs(60),
-            awaiters_may_resume_on_drop: false,
         }
     }
 
@@ -178,21 +169,6 @@ impl Config {
     pub fn with_batch(self, batch: usize) -> Self {
         Self {
             batch: batch.max(1),
-            ..self
-        }
-    }
-
-    /// The same, accepting the known tokio multi-thread bug in
-    /// [`drop_pending`] (see [`Config::awaiters_may_resume_on_drop`]).
-    ///
-    /// ```
-    /// let c = aiotask_reliability::stress::Config::new(10).with_awaiters_resuming_on_drop();
-    /// assert!(c.awaiters_may_resume_on_drop);
-    /// ```
-    #[must_use]
-    pub fn with_awaiters_resuming_on_drop(self) -> Self {
-        Self {
-            awaiters_may_resume_on_drop: true,
             ..self
         }
     }
@@ -455,16 +431,11 @@ pub struct PendingReport {
     pub started_before_drop: u64,
     /// Futures dropped (= `tasks`).
     pub futures_dropped: u64,
-    /// "Task was destroyed but it is pending!" reports (= `tasks` −
-    /// `resumed_during_drop`).
+    /// "Task was destroyed but it is pending!" reports (= `tasks`).
     pub destroyed_reports: u64,
-    /// Tasks that resumed after awaiting a task the drop destroyed and
-    /// finished during the drop (0 unless
-    /// [`Config::awaiters_may_resume_on_drop`]).
-    pub resumed_during_drop: u64,
     /// Done callbacks added to the pending tasks.
     pub callbacks_added: u64,
-    /// Done callbacks run (only those of `resumed_during_drop` tasks may).
+    /// Done callbacks run (= 0: every task ended destroyed).
     pub callbacks_run: u64,
     /// Done callbacks dropped without running (= `callbacks_added` −
     /// `callbacks_run`).
@@ -561,7 +532,7 @@ impl fmt::Display for FlavourReport {
         write!(
             f,
             "{}: stress {:.2?} ({}): {}\n{}: pending drop {:.2?} ({}; drop {:.2?}): {} tasks ({} started), \
-             {} futures dropped, {} destroyed reports, {} resumed during the drop, {} callbacks dropped unrun \
+             {} futures dropped, {} destroyed reports, {} callbacks dropped unrun \
              of {} ({} run); warm-up {:.2?}",
             self.flavour,
             self.stress_time,
@@ -575,7 +546,6 @@ impl fmt::Display for FlavourReport {
             self.pending.started_before_drop,
             self.pending.futures_dropped,
             self.pending.destroyed_reports,
-            self.pending.resumed_during_drop,
             self.pending.callbacks_dropped_unrun,
             self.pending.callbacks_added,
             self.pending.callbacks_run,

@@ -26,22 +26,16 @@ fn tokio_current_thread_and_multi_thread() {
         &config,
     );
     println!("{current}");
-    // Known bug, counted exactly rather than failing the run: awaiters of a
-    // task the drop destroyed may resume and finish during the drop
-    // (tests/stress_tokio_shutdown_resume.rs).
     let multi = stress::check_flavour(
         "tokio multi_thread(4)",
         || aiotask_tokio::Runtime::multi_thread(4),
-        &config.with_awaiters_resuming_on_drop(),
+        &config,
     );
     println!("{multi}");
     for report in [current, multi] {
         assert_eq!(report.stress.tasks, config.tasks as u64);
         assert_eq!(report.pending.tasks, config.pending as u64);
-        assert_eq!(
-            report.pending.destroyed_reports + report.pending.resumed_during_drop,
-            config.pending as u64
-        );
+        assert_eq!(report.pending.destroyed_reports, config.pending as u64);
         assert_eq!(report.stress_leaked_bytes, Some(0), "{report}");
         assert_eq!(report.pending_leaked_bytes, Some(0), "{report}");
     }

@@ -23,6 +23,14 @@ pub(crate) struct Frame {
     pub(crate) depth: u32,
     pub(crate) armed_depth: u32,
     pub(crate) awaited: Option<AnyTask>,
+    /// Which loop runs this step: the address of the task's [`Env`], an
+    /// identity only (see [`env_identity`]).
+    pub(crate) env: usize,
+}
+
+/// The identity of a loop's environment, comparable across tasks.
+pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::Env>) -> usize {
+    std::sync::Arc::as_ptr(env).cast::<()>().addr()
 }
 
 crate::thread_local_shim! {

@@ -57,6 +57,15 @@ pub trait Env: Send + Sync + 'static {
             self.call_soon(job);
         }
     }
+
+    /// True once the runtime has begun to shut down. A [`Hosted`](crate::Hosted)
+    /// task polled from then on is destroyed instead of stepped: asyncio
+    /// never runs a step after its loop closed, even when a worker thread of
+    /// the host still polls while others drop their tasks. The default
+    /// (never closing) suits a loop that stops polling before it destroys.
+    fn is_closing(&self) -> bool {
+        false
+    }
 }
 
 /// A loop's replaceable exception handler, defaulting to standard error.

@@ -10,7 +10,7 @@ use aiotask_api::{
     AnyTask, DoneCallback, DynTask, Failure, IntoDoneCallback, TaskError, TaskId, TaskOutput,
 };
 
-use crate::context::with_frame;
+use crate::context::{env_identity, with_frame};
 use crate::shared::Shared;
 
 /// A backend's task allocation, seen through the state it embeds.
@@ -441,7 +441,18 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
             let repr = this.task.shared().repr_with(None);
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
-        let polled = this.task.shared().poll_join(&mut this.key, cx);
+        let shared = this.task.shared();
+        let polled = shared.poll_join(&mut this.key, cx);
+        if polled.is_ready() && shared.env().is_closing() {
+            // The awaited task ended on a runtime that is shutting down. A
+            // task of that same runtime (a step a worker began just before
+            // the drop) does not resume past this await: the host destroys
+            // it next, as asyncio runs no step after its loop closed.
+            let env = env_identity(shared.env());
+            if with_frame(|f| f.env == env).unwrap_or(false) {
+                return Poll::Pending;
+            }
+        }
         if polled.is_pending() {
             let awaited = this.task.as_any_task();
             with_frame(|f| f.awaited = Some(awaited));

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use aiotask_api::{Failure, TaskError};
 
-use crate::context::{Frame, pop_frame, push_frame};
+use crate::context::{Frame, env_identity, pop_frame, push_frame};
 use crate::handle::Task;
 use crate::state::StepStart;
 
@@ -66,6 +66,7 @@ where
         depth: 0,
         armed_depth: 0,
         awaited: None,
+        env: env_identity(shared.env()),
     });
     let mut cx = Context::from_waker(waker);
     let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));

@@ -161,6 +161,11 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        if this.cell.shared.env().is_closing() {
+            // The runtime is shutting down while this worker still polls.
+            this.destroy();
+            return Poll::Ready(());
+        }
         {
             let mut host = lock(&this.cell.host_waker);
             match &*host {
@@ -172,13 +177,21 @@ where
     }
 }
 
-impl<T: Send + 'static, F> Drop for Hosted<T, F> {
-    fn drop(&mut self) {
+impl<T: Send + 'static, F> Hosted<T, F> {
+    /// Ends a task the runtime will never step again: drops the body and
+    /// reports the task destroyed while pending (it ends cancelled).
+    fn destroy(&mut self) {
         if self.body.is_some() {
-            // Dropped by the host before completion: the runtime is going away.
             crate::harness::drop_body(self.body.as_mut());
             self.cell.shared.destroy_pending();
         }
+    }
+}
+
+impl<T: Send + 'static, F> Drop for Hosted<T, F> {
+    fn drop(&mut self) {
+        // Dropped by the host before completion: the runtime is going away.
+        self.destroy();
         *lock(&self.cell.host_waker) = None;
     }
 }

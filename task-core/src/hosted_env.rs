@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 use aiotask_api::ExceptionContext;
 
 use crate::env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
+use crate::sync::AtomicBool;
+use std::sync::atomic::Ordering;
 
 /// The [`Env`] of every task of one hosted runtime: a [`CallbackQueue`] and
 /// a [`Reporter`].
@@ -30,6 +32,7 @@ use crate::env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
 pub struct HostedEnv {
     queue: Arc<CallbackQueue>,
     reporter: Arc<Reporter>,
+    closing: AtomicBool,
 }
 
 impl HostedEnv {
@@ -43,7 +46,22 @@ impl HostedEnv {
         Self {
             queue: Arc::new(CallbackQueue::default()),
             reporter: Arc::new(Reporter::default()),
+            closing: AtomicBool::new(false),
         }
+    }
+
+    /// Marks the runtime as shutting down, before the host drops its tasks:
+    /// from now on a task the host still polls is destroyed (reported,
+    /// ended cancelled) rather than stepped. See [`Env::is_closing`].
+    ///
+    /// ```
+    /// use aiotask_core::{Env, HostedEnv};
+    /// let env = HostedEnv::new();
+    /// env.begin_close();
+    /// assert!(env.is_closing());
+    /// ```
+    pub fn begin_close(&self) {
+        self.closing.store(true, Ordering::Release);
     }
 
     /// The runtime's `call_soon` queue.
@@ -100,6 +118,10 @@ impl Env for HostedEnv {
 
     fn report(&self, context: ExceptionContext) {
         self.reporter.report(context);
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
     }
 }
 

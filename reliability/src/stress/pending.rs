@@ -31,7 +31,7 @@ struct Counters {
     /// Bodies that went past a wait that only a cancellation ends: a violation.
     resumed: AtomicU64,
     /// Bodies that went past their await of a blocker task (which the drop
-    /// ended cancelled): a violation unless `Config::awaiters_may_resume_on_drop`.
+    /// ended cancelled): a violation, as no step runs once the drop began.
     resumed_awaiters: AtomicU64,
 }
 
@@ -219,15 +219,14 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
         get(&counters.callbacks_dropped),
     );
     let resumed_awaiters = get(&counters.resumed_awaiters);
-    // Every future dropped, every callback dropped (unrun, unless its task
-    // is one of the known resumed awaiters, which ended finished), no body
-    // past a wait that only a cancellation ends.
-    let may_resume = config.awaiters_may_resume_on_drop;
+    // Every future dropped, every callback dropped unrun, no body past a
+    // wait that only a cancellation ends.
     if dropped != total
         || cb_dropped != added
         || get(&counters.resumed) != 0
         || get(&counters.callbacks_run_cancelled) != 0
-        || (!may_resume && (resumed_awaiters != 0 || run != 0))
+        || resumed_awaiters != 0
+        || run != 0
     {
         violations.note(|| {
             format!(
@@ -239,25 +238,14 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
             )
         });
     }
-    let mut finished = 0;
     for (i, t) in tasks.iter().enumerate() {
-        let ok = if t.cancelled() {
-            t.done()
-                && t.result().is_err_and(|e| e.is_cancelled())
-                && t.exception().is_err_and(|e| e.is_cancelled())
-                && matches!(poll_once(t), Poll::Ready(Err(TaskError::Cancelled(_))))
-                && !t.cancel()
-                && format!("{t:?}").starts_with("<Task cancelled ")
-        } else {
-            // Only a resumed awaiter of a destroyed blocker (known issue).
-            finished += 1;
-            may_resume
-                && t.done()
-                && matches!(t.result(), Ok(0))
-                && matches!(t.exception(), Ok(None))
-                && matches!(poll_once(t), Poll::Ready(Ok(0)))
-                && !t.cancel()
-        };
+        let ok = t.cancelled()
+            && t.done()
+            && t.result().is_err_and(|e| e.is_cancelled())
+            && t.exception().is_err_and(|e| e.is_cancelled())
+            && matches!(poll_once(t), Poll::Ready(Err(TaskError::Cancelled(_))))
+            && !t.cancel()
+            && format!("{t:?}").starts_with("<Task cancelled ");
         if !ok {
             violations.note(|| {
                 format!(
@@ -274,12 +262,9 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
         + ReportTally::get(&tally.callback_panicked)
         + ReportTally::get(&tally.other)
         + ReportTally::get(&tally.foreign_failures);
-    if finished != resumed_awaiters || destroyed != total - finished || others != 0 {
+    if destroyed != total || others != 0 {
         violations.note(|| {
-            format!(
-                "{destroyed} of {total} tasks reported destroyed, {finished} finished, \
-                 {resumed_awaiters} awaiters resumed, {others} other reports"
-            )
+            format!("{destroyed} of {total} tasks reported destroyed, {others} other reports")
         });
     }
     drop(tasks);
@@ -289,7 +274,6 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
         started_before_drop,
         futures_dropped: dropped,
         destroyed_reports: destroyed,
-        resumed_during_drop: resumed_awaiters,
         callbacks_added: added,
         callbacks_run: run,
         callbacks_dropped_unrun: cb_dropped - run,
