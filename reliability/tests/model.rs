@@ -44,7 +44,11 @@ use aiotask_reliability::model::{
     Scheduling, Word, msg_text, ops_line, parse_msg, parse_ops,
 };
 use proptest::prelude::*;
+
+#[path = "support/ops.rs"]
+mod support_ops;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use support_ops::ops;
 
 type TaskOf<R, T> = <<R as Runtime>::Handle as RuntimeHandle>::Task<T>;
 
@@ -437,39 +441,6 @@ fn compare<R: Runtime>(
     Ok(())
 }
 
-/// The operations, weighted so that every outcome is common (see
-/// `the_generator_reaches_every_situation`). `cancel_awaiters` adds
-/// [`Op::CancelAwaiter`].
-fn op(cancel_awaiters: bool) -> impl Strategy<Value = Op> {
-    let msg = || prop_oneof![Just(None), (0u8..3).prop_map(Some)];
-    prop_oneof![
-        24 => Just(Op::Step),
-        6 => msg().prop_map(Op::Cancel),
-        6 => Just(Op::Uncancel),
-        6 => (0u8..2).prop_map(Op::AddCallback),
-        3 => (0u8..2).prop_map(Op::RemoveCallback),
-        4 => (0u32..10).prop_map(Op::Complete),
-        2 => (0u8..3).prop_map(Op::Fail),
-        2 => (0u8..3).prop_map(Op::Panic),
-        6 => Just(Op::Yield),
-        8 => Just(Op::CatchNextCancel),
-        3 => msg().prop_map(Op::SelfCancel),
-        2 => Just(Op::SelfUncancel),
-        4 => Just(Op::Await),
-        3 => (0u8..3, msg()).prop_map(move |(k, m)| match cancel_awaiters {
-            true => Op::CancelAwaiter(k, m),
-            false => Op::Step,
-        }),
-        5 => Just(Op::Result),
-        3 => Just(Op::Exception),
-        2 => Just(Op::DropHandle),
-    ]
-}
-
-fn ops(cancel_awaiters: bool) -> impl Strategy<Value = Vec<Op>> {
-    proptest::collection::vec(op(cancel_awaiters), 1..=30)
-}
-
 /// Scripted panics are expected: keep them off standard error.
 fn quiet_scripted_panics() {
     static ONCE: Once = Once::new();
@@ -488,14 +459,13 @@ fn quiet_scripted_panics() {
     });
 }
 
-/// How one property is run: on which runtime, how a step runs, how
-/// strictly observations are compared, and whether awaiters are cancelled.
+/// How one property is run: on which runtime, how a step runs, and how
+/// strictly observations are compared.
 struct Setup<R> {
     name: &'static str,
     make: fn() -> R,
     scheduling: Scheduling,
     relaxed: bool,
-    cancel_awaiters: bool,
 }
 
 fn property<R: Runtime>(setup: Setup<R>) {
@@ -510,7 +480,7 @@ fn property<R: Runtime>(setup: Setup<R>) {
     let cases = config.cases;
     let (runs, total_ops) = (AtomicU64::new(0), AtomicU64::new(0));
     let start = Instant::now();
-    let strategy = ops(setup.cancel_awaiters);
+    let strategy = ops();
     let result = TestRunner::new(config).run(&strategy, |ops| {
         runs.fetch_add(1, Ordering::Relaxed);
         total_ops.fetch_add(ops.len() as u64, Ordering::Relaxed);
@@ -539,7 +509,6 @@ fn native_ticks_agree_with_the_model() {
         make: aiotask_native::Runtime::new,
         scheduling: Scheduling::Ticks,
         relaxed: false,
-        cancel_awaiters: true,
     });
 }
 
@@ -550,7 +519,6 @@ fn native_settled_agrees_with_the_model() {
         make: aiotask_native::Runtime::new,
         scheduling: Scheduling::Settle,
         relaxed: true,
-        cancel_awaiters: true,
     });
 }
 
@@ -561,7 +529,6 @@ fn tokio_current_thread_agrees_with_the_model() {
         make: aiotask_tokio::Runtime::current_thread,
         scheduling: Scheduling::Settle,
         relaxed: true,
-        cancel_awaiters: true,
     });
 }
 
@@ -572,7 +539,6 @@ fn smol_local_agrees_with_the_model() {
         make: aiotask_smol::Runtime::local,
         scheduling: Scheduling::Settle,
         relaxed: true,
-        cancel_awaiters: true,
     });
 }
 
@@ -664,7 +630,7 @@ fn woken_awaiter_cancel_receives_the_awaited_cancellation() {
 fn the_generator_reaches_every_situation() {
     use proptest::strategy::ValueTree;
     let mut runner = TestRunner::deterministic();
-    let strategy = ops(true);
+    let strategy = ops();
     let mut seen: std::collections::BTreeMap<String, u32> = Default::default();
     let mut count = |key: &str| *seen.entry(key.to_owned()).or_default() += 1;
     let kind = |text: String| text.split(['(', '=']).next().unwrap_or("").to_owned();

@@ -16,8 +16,12 @@ use std::process::{Command, Stdio};
 
 use aiotask_reliability::model::{Model, Op, Scheduling, ops_line};
 use proptest::prelude::*;
+
+#[path = "support/ops.rs"]
+mod support_ops;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
+use support_ops::ops;
 
 /// The CPython side: reads one sequence per line, prints one observation
 /// line per operation and `#` after each sequence.
@@ -202,30 +206,6 @@ if __name__ == "__main__":
     main()
 "###;
 
-/// The operations, weighted as in `tests/model.rs`, awaiter cancels included.
-fn op() -> impl Strategy<Value = Op> {
-    let msg = || prop_oneof![Just(None), (0u8..3).prop_map(Some)];
-    prop_oneof![
-        24 => Just(Op::Step),
-        6 => msg().prop_map(Op::Cancel),
-        6 => Just(Op::Uncancel),
-        6 => (0u8..2).prop_map(Op::AddCallback),
-        3 => (0u8..2).prop_map(Op::RemoveCallback),
-        4 => (0u32..10).prop_map(Op::Complete),
-        2 => (0u8..3).prop_map(Op::Fail),
-        2 => (0u8..3).prop_map(Op::Panic),
-        6 => Just(Op::Yield),
-        8 => Just(Op::CatchNextCancel),
-        3 => msg().prop_map(Op::SelfCancel),
-        2 => Just(Op::SelfUncancel),
-        4 => Just(Op::Await),
-        3 => (0u8..3, msg()).prop_map(|(k, m)| Op::CancelAwaiter(k, m)),
-        5 => Just(Op::Result),
-        3 => Just(Op::Exception),
-        2 => Just(Op::DropHandle),
-    ]
-}
-
 /// A CPython 3.13 interpreter: the program and its environment.
 type Python = (&'static str, Vec<(&'static str, &'static str)>);
 
@@ -330,7 +310,7 @@ fn model_agrees_with_cpython_3_13() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let mut runner = TestRunner::new(Config::default());
-    let strategy = proptest::collection::vec(op(), 1..=30);
+    let strategy = ops();
     let sequences: Vec<Vec<Op>> = (0..cases)
         .map(|_| {
             strategy
