@@ -45,15 +45,33 @@ fn now() -> Stats {
     INSTRUMENTED_SYSTEM.stats()
 }
 
+/// Live (net) heap bytes in a snapshot: bytes requested minus bytes freed.
+///
+/// `stats_alloc` already folds every `realloc` into these two counters
+/// (growth into `bytes_allocated`, shrinkage into `bytes_deallocated`); its
+/// `bytes_reallocated` is the net of those same reallocs, so it must not be
+/// added again (that would count every realloc's growth twice).
+pub fn live_bytes(s: &Stats) -> i128 {
+    s.bytes_allocated as i128 - s.bytes_deallocated as i128
+}
+
+/// Live blocks in a snapshot: allocations minus deallocations (a `realloc`
+/// moves a block, it neither adds nor frees one).
+pub fn live_allocs(s: &Stats) -> i128 {
+    s.allocations as i128 - s.deallocations as i128
+}
+
+/// Gross bytes requested in a snapshot: every `alloc` and `alloc_zeroed`
+/// size plus every `realloc`'s growth (`stats_alloc` counts both in
+/// `bytes_allocated`).
+pub fn requested_bytes(s: &Stats) -> u64 {
+    s.bytes_allocated as u64
+}
+
 /// Live bytes and allocations between two snapshots, per task.
-fn per_task(before: Stats, after: Stats, tasks: usize) -> HeapSample {
-    let bytes = after.bytes_allocated as i128 - after.bytes_deallocated as i128
-        + after.bytes_reallocated as i128
-        - (before.bytes_allocated as i128 - before.bytes_deallocated as i128
-            + before.bytes_reallocated as i128);
-    let allocs = after.allocations as i128
-        - after.deallocations as i128
-        - (before.allocations as i128 - before.deallocations as i128);
+pub fn per_task(before: Stats, after: Stats, tasks: usize) -> HeapSample {
+    let bytes = live_bytes(&after) - live_bytes(&before);
+    let allocs = live_allocs(&after) - live_allocs(&before);
     HeapSample {
         bytes_per_task: bytes as f64 / tasks as f64,
         allocs_per_task: allocs as f64 / tasks as f64,

@@ -253,7 +253,7 @@ fn heap_now() -> (u64, u64) {
     let s = stats_alloc::INSTRUMENTED_SYSTEM.stats();
     (
         (s.allocations + s.reallocations) as u64,
-        (s.bytes_allocated + s.bytes_reallocated.max(0) as usize) as u64,
+        crate::memory::requested_bytes(&s),
     )
 }
 
