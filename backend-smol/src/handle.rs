@@ -11,6 +11,7 @@ use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield, Task
 use async_executor::Executor;
 
 use crate::local::{Injector, SendFuture};
+use crate::timer::DetachedTimer;
 
 /// Where a handle's tasks go.
 pub(crate) enum Spawner {
@@ -116,7 +117,10 @@ impl aiotask_api::RuntimeHandle for Handle {
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
-        HostedSleep::new(&self.inner.env, duration, async_io::Timer::after)
+        // Not a bare `async_io::Timer`: its reactor would keep the task's
+        // waker (and so the task) until its next turn after the sleep is
+        // dropped, which may be an hour away; see `DetachedTimer`.
+        HostedSleep::new(&self.inner.env, duration, DetachedTimer::after)
     }
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {

@@ -19,6 +19,15 @@
 //! `async-net` crates). Every thread that runs tasks drives async-io while
 //! it waits (`async_io::block_on`).
 //!
+//! [`sleep`](aiotask_api::RuntimeHandle::sleep) waits on a
+//! [`DetachedTimer`], an async-io timer that never gives async-io's
+//! process-wide reactor the task's own waker. A bare `async_io::Timer`
+//! does, and the reactor keeps that waker for a while after the timer is
+//! dropped (until its next turn, possibly the timer's own deadline): a task
+//! cancelled or destroyed while waiting on one, and through it its
+//! runtime's callback queue and exception handler, stays allocated until
+//! then. Use [`DetachedTimer`] in task bodies where that matters.
+//!
 //! Done callbacks and [`call_soon`](aiotask_api::RuntimeHandle::call_soon)
 //! jobs go through one FIFO queue per runtime, drained by one dispatcher
 //! task ([`aiotask_core::CallbackQueue`]): in order, never synchronously,
@@ -73,7 +82,9 @@
 mod handle;
 mod local;
 mod runtime;
+mod timer;
 
 pub use aiotask_core::{Join, Task};
 pub use handle::Handle;
 pub use runtime::{Flavour, Runtime};
+pub use timer::DetachedTimer;

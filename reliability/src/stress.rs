@@ -476,20 +476,19 @@ pub fn drop_pending<R: Runtime>(make: impl Fn() -> R, config: &Config) -> Pendin
 
 /// Runs a 1 ms sleep on a fresh runtime from `make`, then drops it.
 ///
-/// Called after a runtime is dropped, before its reports are counted or the
-/// heap is read. On the smol flavours a task's sleep is an async-io timer,
-/// polled with the task's waker, which holds the task's cell. async-io
-/// removes a dropped timer lazily: the removal waits in its process-wide
-/// reactor's queue until the reactor's next turn, and until then the timer
-/// map keeps the waker. So a dropped runtime's last tasks (their state and
-/// value, the runtime's queue and exception handler) can outlive it, and a
-/// failed one is reported "never retrieved" only at that turn. When the
-/// timers were dropped with the runtime, no thread may run the reactor
-/// before the dropped timers' own deadline, an hour away
-/// (`tests/stress_smol_timer_retention.rs` shows it). The fresh runtime's
-/// sleep makes the reactor take a turn: its own timer is queued behind
-/// those removals, so they are all done when it fires. On the other
-/// flavours, whose timers belong to the runtime, this changes nothing.
+/// Called after a runtime is dropped, before the heap is read. On the smol
+/// flavours a task's sleep is an async-io timer. async-io removes a dropped
+/// timer lazily: the removal waits in its process-wide reactor's queue
+/// until the reactor's next turn, and until then its timer map keeps the
+/// entry and the small waker slot the backend polled it with
+/// (`aiotask_smol::DetachedTimer`; the task itself is released at once,
+/// which `tests/stress_smol_timer_retention.rs` checks). When the timers
+/// were dropped with the runtime, no thread may turn the reactor before
+/// their own deadline, an hour away. The fresh runtime's sleep makes the
+/// reactor take a turn: its own timer is queued behind those removals, so
+/// they are all done when it fires and the heap count is exact. The reports
+/// need no settling. On the other flavours, whose timers belong to the
+/// runtime, this changes nothing.
 fn settle<R: Runtime>(make: &impl Fn() -> R) {
     let rt = make();
     let h = rt.handle();
