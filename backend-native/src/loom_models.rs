@@ -245,7 +245,6 @@ fn loom_callbacks_race_completion() {
         let removed = other.join().unwrap();
         flush(&rt);
 
-        assert!(removed <= 1);
         assert_eq!(
             ran_a.load(SeqCst),
             1 - removed,
@@ -362,4 +361,44 @@ fn loom_runtime_drop_races_cancel() {
         assert_eq!(reports.load(SeqCst), 1);
         assert!(!task.cancel(), "a destroyed task is done");
     });
+}
+
+/// `cancel()` from another thread is forwarded to the task its target
+/// awaits while the loop finishes that task and the target moves on to a
+/// wait of its own. The forward is refused (the awaited task is done), and
+/// the request must then reach the target where it waits now: it always
+/// ends cancelled, never left waiting with the request pending.
+#[test]
+fn loom_forwarded_cancel_races_the_awaited_completion() {
+    explore(
+        "forwarded_cancel_races_the_awaited_completion",
+        None,
+        || {
+            let rt = Runtime::new();
+            let flag = Arc::new((AtomicBool::new(false), Mutex::new(None::<Waker>)));
+            let awaited = rt.handle().create_task(WaitFlag {
+                flag: flag.clone(),
+                polls: Arc::new(Counter::new(0)),
+            });
+            let target = rt.handle().create_try_task(async move {
+                awaited.await?;
+                pending::<()>().await;
+                Ok::<(), aiotask_api::TaskError>(())
+            });
+            flush(&rt);
+            let remote = target.clone();
+            let canceller = thread::spawn(move || remote.cancel_with("stop"));
+            flag.0.store(true, Ordering::Release);
+            if let Some(w) = lock(&flag.1).take() {
+                w.wake();
+            }
+            let outcome = rt.run_until_complete(&target);
+
+            assert!(canceller.join().unwrap(), "the target was pending");
+            let err = outcome.unwrap_err();
+            assert_eq!(err.cancelled().and_then(|c| c.message()), Some("stop"));
+            assert!(target.cancelled());
+            assert_eq!(target.cancelling(), 1);
+        },
+    );
 }

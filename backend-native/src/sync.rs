@@ -1,7 +1,7 @@
 //! The synchronisation types of the loop and the task cell: the shared shim
 //! of `aiotask_core` (locks, atomics, park/unpark, thread-locals), plus the
 //! cell that holds a task's future. Under `cfg(loom)` all of them are loom's,
-//! so the models in `crate::loom` see every access.
+//! so the models in `crate::loom_models` see every access.
 
 pub(crate) use aiotask_core::sync::thread::{Thread, current, park, park_timeout};
 pub(crate) use aiotask_core::sync::{AtomicBool, AtomicUsize, Mutex, lock};

@@ -51,12 +51,24 @@ fn now() -> Stats {
 /// (growth into `bytes_allocated`, shrinkage into `bytes_deallocated`); its
 /// `bytes_reallocated` is the net of those same reallocs, so it must not be
 /// added again (that would count every realloc's growth twice).
+///
+/// ```
+/// use stats_alloc::Stats;
+/// let s = Stats { bytes_allocated: 1_024, bytes_deallocated: 256, bytes_reallocated: 512, ..Stats::default() };
+/// assert_eq!(aiotask_benches::memory::live_bytes(&s), 768);
+/// ```
 pub fn live_bytes(s: &Stats) -> i128 {
     s.bytes_allocated as i128 - s.bytes_deallocated as i128
 }
 
 /// Live blocks in a snapshot: allocations minus deallocations (a `realloc`
 /// moves a block, it neither adds nor frees one).
+///
+/// ```
+/// use stats_alloc::Stats;
+/// let s = Stats { allocations: 5, deallocations: 2, reallocations: 9, ..Stats::default() };
+/// assert_eq!(aiotask_benches::memory::live_allocs(&s), 3);
+/// ```
 pub fn live_allocs(s: &Stats) -> i128 {
     s.allocations as i128 - s.deallocations as i128
 }
@@ -64,11 +76,25 @@ pub fn live_allocs(s: &Stats) -> i128 {
 /// Gross bytes requested in a snapshot: every `alloc` and `alloc_zeroed`
 /// size plus every `realloc`'s growth (`stats_alloc` counts both in
 /// `bytes_allocated`).
+///
+/// ```
+/// use stats_alloc::Stats;
+/// let s = Stats { bytes_allocated: 4_096, bytes_reallocated: 1_000, ..Stats::default() };
+/// assert_eq!(aiotask_benches::memory::requested_bytes(&s), 4_096);
+/// ```
 pub fn requested_bytes(s: &Stats) -> u64 {
     s.bytes_allocated as u64
 }
 
 /// Live bytes and allocations between two snapshots, per task.
+///
+/// ```
+/// use stats_alloc::Stats;
+/// let before = Stats::default();
+/// let after = Stats { allocations: 20, bytes_allocated: 2_560, ..Stats::default() };
+/// let sample = aiotask_benches::memory::per_task(before, after, 10);
+/// assert_eq!((sample.bytes_per_task, sample.allocs_per_task, sample.tasks), (256.0, 2.0, 10));
+/// ```
 pub fn per_task(before: Stats, after: Stats, tasks: usize) -> HeapSample {
     let bytes = live_bytes(&after) - live_bytes(&before);
     let allocs = live_allocs(&after) - live_allocs(&before);

@@ -1,6 +1,8 @@
 //! Awaiting a task (join): done tasks, many awaiters, failed and cancelled
 //! ones, cancel forwarding, awaiting oneself, tick latency (spec §1.7, §1.18).
 
+use std::future::{Future, IntoFuture};
+
 use aiotask_api::{CancelledError, Runtime, RuntimeHandle, Task, TaskError};
 use aiotask_core::CatchCancelExt;
 
@@ -379,5 +381,47 @@ pub fn caught_forward_carries_the_message<R: Runtime>(fx: &Fixture<R>) -> Outcom
         "what the awaiter caught"
     );
     assert!(!outer.cancelled(), "the awaiter handled it");
+    Outcome::Pass
+}
+
+/// §1.7: a task that polled a join and dropped it in the same step (the
+/// losing branch of a `select!`) no longer awaits that task: once the task
+/// has finished, a cancel is not forwarded to it but wakes the awaiter,
+/// which is waiting on something else.
+pub fn cancel_reaches_a_task_that_stopped_awaiting<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let (accepted, outcome) = run(fx.runtime(), async move {
+        let (gate, started) = (Slot::<()>::new(), Slot::<()>::new());
+        let g = gate.clone();
+        let target = h.create_task(async move {
+            g.wait().await;
+            1u8
+        });
+        let (t, s, h2) = (target.clone(), started.clone(), h.clone());
+        let waiter = h.create_task(async move {
+            {
+                let mut join = t.into_future();
+                std::future::poll_fn(|cx| {
+                    let polled = std::pin::Pin::new(&mut join).poll(cx);
+                    assert!(polled.is_pending(), "the target is still pending");
+                    std::task::Poll::Ready(())
+                })
+                .await;
+            } // the join is dropped in the step that polled it
+            s.set(());
+            h2.sleep(LONG).await;
+        });
+        started.wait().await;
+        gate.set(());
+        assert_eq!(target.await.ok(), Some(1));
+        let accepted = waiter.cancel_with("stop");
+        (accepted, waiter.await)
+    });
+    assert!(accepted, "the waiter is pending");
+    let err = outcome.expect_err("the cancel ends the sleep");
+    assert_eq!(
+        err.cancelled().and_then(CancelledError::message),
+        Some("stop")
+    );
     Outcome::Pass
 }

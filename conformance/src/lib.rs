@@ -211,6 +211,7 @@ macro_rules! __with_check_list {
                 awaiting_oneself_fails_at_the_next_tick,
                 each_await_level_adds_one_tick,
                 caught_forward_carries_the_message,
+                cancel_reaches_a_task_that_stopped_awaiting,
             }
             panics {
                 panicking_body_fails_the_task,

@@ -25,6 +25,7 @@
 //!
 //! `PROPTEST_CASES` sets the number of sequences per property (default
 //! 2048). A failure prints the shrunk sequence in the form `parse_ops` reads.
+#![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};

@@ -10,6 +10,7 @@
 //! or `python3` if that is 3.13. Without one the test says so on standard
 //! error and passes, unless `AIOTASK_REQUIRE_CPYTHON` is set.
 //! `MODEL_CPYTHON_CASES` sets the number of sequences (default 1000).
+#![forbid(unsafe_code)]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

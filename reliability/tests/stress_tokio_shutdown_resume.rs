@@ -30,7 +30,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aiotask_api::{ExceptionContext, RuntimeHandle as _};
 
 #[test]
-
 fn every_pending_awaiter_ends_cancelled_when_the_runtime_is_dropped() {
     let (mut resumed, mut finished) = (0, 0);
     for _ in 0..50 {

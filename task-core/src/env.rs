@@ -63,6 +63,14 @@ pub trait Env: Send + Sync + 'static {
     /// never runs a step after its loop closed, even when a worker thread of
     /// the host still polls while others drop their tasks. The default
     /// (never closing) suits a loop that stops polling before it destroys.
+    ///
+    /// ```
+    /// use aiotask_core::{Env, HostedEnv};
+    /// let env = HostedEnv::new();
+    /// assert!(!env.is_closing());
+    /// env.begin_close(); // the backend's runtime drop does this first
+    /// assert!(env.is_closing());
+    /// ```
     fn is_closing(&self) -> bool {
         false
     }

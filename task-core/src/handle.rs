@@ -442,17 +442,18 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
         let shared = this.task.shared();
-        let polled = shared.poll_join(&mut this.key, cx);
-        if polled.is_ready() && shared.env().is_closing() {
+        if shared.env().is_closing() && shared.done() {
             // The awaited task ended on a runtime that is shutting down. A
             // task of that same runtime (a step a worker began just before
             // the drop) does not resume past this await: the host destroys
-            // it next, as asyncio runs no step after its loop closed.
+            // it next, as asyncio runs no step after its loop closed. The
+            // outcome stays unread, so its reports are not lost.
             let env = env_identity(shared.env());
             if with_frame(|f| f.env == env).unwrap_or(false) {
                 return Poll::Pending;
             }
         }
+        let polled = shared.poll_join(&mut this.key, cx);
         if polled.is_pending() {
             let awaited = this.task.as_any_task();
             with_frame(|f| f.awaited = Some(awaited));
@@ -465,6 +466,16 @@ impl<T: Send + 'static> Drop for Join<T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.task.cell.shared().drop_join(key);
+            // Dropped in the step that polled it (a lost `select!` branch):
+            // the task no longer awaits this one, so a cancel must not be
+            // forwarded here, and must wake the task rather than wait for
+            // a done-list wake-up that was just withdrawn.
+            let id = self.task.id();
+            with_frame(|f| {
+                if f.awaited.as_ref().is_some_and(|a| a.id() == id) {
+                    f.awaited = None;
+                }
+            });
         }
     }
 }

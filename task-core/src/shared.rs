@@ -122,16 +122,23 @@ impl<T: Send + 'static> Shared<T> {
                 }
                 true
             }
-            CancelAction::Forward(awaited) => {
+            CancelAction::Forward(awaited, suspension) => {
                 if cancel_any(&awaited, msg) {
                     return true;
                 }
-                // The awaited task refused: it is done, so its done list
-                // holds our wake-up (or already woke us), as asyncio's
-                // `__wakeup` is already queued. The request waits for it:
-                // a wake here would queue our step behind the callbacks
-                // that asyncio runs after it.
-                let _already_woken = self.lock().cancel_fallback(msg);
+                // The awaited task refused: it is done. The fallback wakes
+                // us only if we left the suspension the forward was made in
+                // (see `State::cancel_fallback`).
+                let waker = {
+                    let mut st = self.lock();
+                    match st.cancel_fallback(msg, Some(suspension)) {
+                        CancelAction::Requested { wake: true } => st.waker.clone(),
+                        _ => None,
+                    }
+                };
+                if let Some(w) = waker {
+                    w.wake();
+                }
                 true
             }
         }
@@ -355,9 +362,7 @@ impl<T: Send + 'static> Shared<T> {
         if entries.is_empty() {
             return;
         }
-        let handle = handle.clone();
-        self.env
-            .call_soon(Box::new(move || run_entries(&handle, entries)));
+        self.env.call_soon(DoneList::job(handle.clone(), entries));
     }
 
     /// Ends a task whose runtime went away while it was pending: reports
@@ -538,6 +543,36 @@ fn cancel_any(task: &AnyTask, msg: Option<&str>) -> bool {
     }
 }
 
+/// A done list on its way through the loop's `call_soon` queue.
+///
+/// Dropped unrun (its loop closed first), it still wakes the awaiters in
+/// it: they may belong to another runtime, and a task that awaits a
+/// finished task must not wait for ever. Its callbacks are dropped unrun.
+struct DoneList<T: Send + 'static> {
+    handle: Task<T>,
+    entries: Vec<Entry<Task<T>>>,
+}
+
+impl<T: Send + 'static> DoneList<T> {
+    fn job(handle: Task<T>, entries: Vec<Entry<Task<T>>>) -> crate::env::Job {
+        let mut list = Self { handle, entries };
+        Box::new(move || {
+            let entries = std::mem::take(&mut list.entries);
+            run_entries(&list.handle, entries);
+        })
+    }
+}
+
+impl<T: Send + 'static> Drop for DoneList<T> {
+    fn drop(&mut self) {
+        for entry in self.entries.drain(..) {
+            if let Entry::Awaiter { waker, .. } = entry {
+                waker.wake();
+            }
+        }
+    }
+}
+
 /// Runs a done list in order: callbacks get the task; at an awaiter, the
 /// loop resumes it in place ([`Env::wake_inline`]) and the rest follows.
 /// A panicking callback is reported and the rest still run.
@@ -558,10 +593,7 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>
             }
             Entry::Awaiter { waker, .. } => {
                 let rest: Vec<_> = entries.collect();
-                let then = (!rest.is_empty()).then(|| {
-                    let handle = handle.clone();
-                    Box::new(move || run_entries(&handle, rest)) as crate::env::Job
-                });
+                let then = (!rest.is_empty()).then(|| DoneList::job(handle.clone(), rest));
                 handle.shared().env.wake_inline(waker, then);
                 return;
             }

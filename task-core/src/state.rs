@@ -74,8 +74,8 @@ pub(crate) enum CancelAction {
     /// The task is done: return `false`.
     AlreadyDone,
     /// Forward to the awaited task; if that returns `false`, call
-    /// [`State::cancel_fallback`].
-    Forward(AnyTask),
+    /// [`State::cancel_fallback`] with the suspension it was made in.
+    Forward(AnyTask, Suspension),
     /// Return `true`; wake the task when `wake` so the cancel is delivered.
     Requested { wake: bool },
 }
@@ -103,7 +103,8 @@ pub(crate) enum SuspendAction {
     /// A cancel arrived during the step: the task must be polled again.
     WakeSelf,
     /// A cancel arrived during the step while it awaited a task: forward it;
-    /// if the forward returns `false`, call [`State::cancel_fallback`] and wake.
+    /// if the forward returns `false`, wake the task: `must_cancel` is still
+    /// set, so its next step delivers the cancellation.
     Forward(AnyTask, Option<Arc<str>>),
 }
 
@@ -129,7 +130,14 @@ pub(crate) struct State<T, H> {
     /// The terminal transition happened and its done list is being handed
     /// to the loop: late callbacks join it rather than overtake it.
     pub(crate) dispatching: bool,
+    /// Which suspension the task is in: changes at every step's end.
+    pub(crate) suspension: Suspension,
 }
+
+/// The number of a task's suspension (the end of one step), telling a
+/// forwarded cancel whether the task has moved on since.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Suspension(u32);
 
 impl<T, H> State<T, H> {
     pub(crate) fn new(name: TaskName) -> Self {
@@ -148,6 +156,7 @@ impl<T, H> State<T, H> {
             waker: None,
             woken_while_running: false,
             dispatching: false,
+            suspension: Suspension::default(),
         }
     }
 
@@ -164,7 +173,7 @@ impl<T, H> State<T, H> {
         self.num_cancels += 1;
         if self.sub == Sub::Suspended {
             match &mut self.waiter {
-                Waiter::Task(t) => return CancelAction::Forward(t.clone()),
+                Waiter::Task(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf(slot @ None) => {
                     // The awaited leaf is "cancelled" synchronously: its error
                     // carries this message and can no longer be revoked.
@@ -174,18 +183,30 @@ impl<T, H> State<T, H> {
                 Waiter::Leaf(Some(_)) | Waiter::None => {}
             }
         }
-        self.cancel_fallback(msg)
+        self.cancel_fallback(msg, None)
     }
 
-    /// The `must_cancel` path of `cancel()`: the awaited future could not take it.
-    pub(crate) fn cancel_fallback(&mut self, msg: Option<&str>) -> CancelAction {
+    /// The `must_cancel` path of `cancel()`: the awaited future could not
+    /// take it. `forwarded_in` is the suspension in which the request was
+    /// forwarded to an awaited task, which refused because it is done.
+    ///
+    /// A task still in that same suspension needs no wake: the done task's
+    /// done list holds its wake-up (or already ran it), as asyncio's
+    /// `__wakeup` is already queued, and a wake here would queue the step
+    /// behind callbacks that asyncio runs after it. A task that has moved on
+    /// since (another thread ran its next step meanwhile) is woken as usual.
+    pub(crate) fn cancel_fallback(
+        &mut self,
+        msg: Option<&str>,
+        forwarded_in: Option<Suspension>,
+    ) -> CancelAction {
         if self.is_done() {
             // Finished while the forward ran: the request was still made.
             return CancelAction::Requested { wake: false };
         }
         self.must_cancel = true;
         self.cancel_message = msg.map(Arc::from);
-        let wake = self.sub == Sub::Suspended;
+        let wake = self.sub == Sub::Suspended && forwarded_in != Some(self.suspension);
         CancelAction::Requested { wake }
     }
 
@@ -265,6 +286,7 @@ impl<T, H> State<T, H> {
         catch_depth: u32,
     ) -> SuspendAction {
         self.catch_depth = catch_depth;
+        self.suspension = Suspension(self.suspension.0.wrapping_add(1));
         self.waiter = match awaited {
             Some(t) => Waiter::Task(t),
             None => Waiter::Leaf(None),
