@@ -525,6 +525,31 @@ pub struct FlavourReport {
     pub warmup_time: Duration,
 }
 
+impl FlavourReport {
+    /// Asserts what a stress test binary requires of a flavour: every task
+    /// of `config` ran in both scenarios, and the counting allocator saw
+    /// 0 bytes leaked by either.
+    ///
+    /// # Panics
+    ///
+    /// When a count differs, or a leak figure is not `Some(0)` (including
+    /// `None`: the counting allocator is not installed).
+    ///
+    /// ```should_panic
+    /// use aiotask_reliability::stress::{self, Config};
+    ///
+    /// let config = Config::new(100).with_pending(100);
+    /// let r = stress::check_flavour("native", aiotask_native::Runtime::new, &config);
+    /// r.assert_complete_without_leaks(&config); // panics: no counting allocator here
+    /// ```
+    pub fn assert_complete_without_leaks(&self, config: &Config) {
+        assert_eq!(self.stress.tasks, config.tasks as u64, "{self}");
+        assert_eq!(self.pending.tasks, config.pending as u64, "{self}");
+        assert_eq!(self.stress_leaked_bytes, Some(0), "{self}");
+        assert_eq!(self.pending_leaked_bytes, Some(0), "{self}");
+    }
+}
+
 impl fmt::Display for FlavourReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let leak = |b: Option<i64>| b.map_or("not counted".to_owned(), |b| format!("{b} B leaked"));

@@ -21,8 +21,5 @@ fn native_current_thread() {
     let config = Config::from_env();
     let report = stress::check_flavour("native", aiotask_native::Runtime::new, &config);
     println!("{report}");
-    assert_eq!(report.stress.tasks, config.tasks as u64);
-    assert_eq!(report.pending.tasks, config.pending as u64);
-    assert_eq!(report.stress_leaked_bytes, Some(0), "{report}");
-    assert_eq!(report.pending_leaked_bytes, Some(0), "{report}");
+    report.assert_complete_without_leaks(&config);
 }

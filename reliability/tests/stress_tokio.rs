@@ -32,11 +32,6 @@ fn tokio_current_thread_and_multi_thread() {
         &config,
     );
     println!("{multi}");
-    for report in [current, multi] {
-        assert_eq!(report.stress.tasks, config.tasks as u64);
-        assert_eq!(report.pending.tasks, config.pending as u64);
-        assert_eq!(report.pending.destroyed_reports, config.pending as u64);
-        assert_eq!(report.stress_leaked_bytes, Some(0), "{report}");
-        assert_eq!(report.pending_leaked_bytes, Some(0), "{report}");
-    }
+    current.assert_complete_without_leaks(&config);
+    multi.assert_complete_without_leaks(&config);
 }
