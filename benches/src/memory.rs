@@ -4,9 +4,13 @@
 //! The counting only works in a binary that installs the allocator as its
 //! global allocator (this crate's `memprobe` binary and `memory` bench do):
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
 //! static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+//!
+//! fn main() {
+//!     assert!(aiotask_benches::memory::counting_active());
+//! }
 //! ```
 //!
 //! The timing binaries do not: counting costs atomic operations on every
