@@ -425,3 +425,52 @@ pub fn cancel_reaches_a_task_that_stopped_awaiting<R: Runtime>(fx: &Fixture<R>) 
     );
     Outcome::Pass
 }
+
+/// §1.7: a step that registered two joins on the same task and dropped the
+/// one it polled first still awaits the task through the other: a cancel
+/// is forwarded to the awaited task, and the join yields its error.
+pub fn a_dropped_second_join_leaves_the_task_awaiting<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let (accepted, target_cancelled, outcome) = run(fx.runtime(), async move {
+        let started = Slot::<()>::new();
+        let h2 = h.clone();
+        let target = h.create_task(async move {
+            h2.sleep(LONG).await;
+            1u8
+        });
+        let (t, s) = (target.clone(), started.clone());
+        let waiter = h.create_task(async move {
+            let mut first = t.clone().into_future();
+            let mut second = Some(t.into_future());
+            std::future::poll_fn(move |cx| {
+                if let Some(mut other) = second.take() {
+                    let polled = std::pin::Pin::new(&mut other).poll(cx);
+                    assert!(polled.is_pending(), "the target is still pending");
+                    let polled = std::pin::Pin::new(&mut first).poll(cx);
+                    assert!(polled.is_pending(), "the target is still pending");
+                    drop(other); // after `first` was polled, in the same step
+                    s.set(());
+                    return std::task::Poll::Pending;
+                }
+                std::pin::Pin::new(&mut first).poll(cx)
+            })
+            .await
+        });
+        started.wait().await;
+        let accepted = waiter.cancel_with("stop");
+        let outcome = waiter.await;
+        (accepted, target.cancelled(), outcome)
+    });
+    assert!(accepted, "the waiter is pending");
+    assert!(
+        target_cancelled,
+        "the cancel was forwarded to the awaited task"
+    );
+    let joined = outcome.expect("the waiter is not cancelled itself: it awaited the target");
+    let err = joined.expect_err("the join yields the target's cancellation");
+    assert_eq!(
+        err.cancelled().and_then(CancelledError::message),
+        Some("stop")
+    );
+    Outcome::Pass
+}

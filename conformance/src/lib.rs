@@ -212,6 +212,7 @@ macro_rules! __with_check_list {
                 each_await_level_adds_one_tick,
                 caught_forward_carries_the_message,
                 cancel_reaches_a_task_that_stopped_awaiting,
+                a_dropped_second_join_leaves_the_task_awaiting,
             }
             panics {
                 panicking_body_fails_the_task,

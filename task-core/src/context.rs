@@ -22,7 +22,9 @@ pub(crate) struct Frame {
     pub(crate) deliver_depth: u32,
     pub(crate) depth: u32,
     pub(crate) armed_depth: u32,
-    pub(crate) awaited: Option<AnyTask>,
+    /// The task this step last awaited and left pending, with the key of
+    /// the join that awaits it (unique process-wide).
+    pub(crate) awaited: Option<(AnyTask, u64)>,
     /// Which loop runs this step: the address of the task's [`Env`], an
     /// identity only (see [`env_identity`]).
     pub(crate) env: usize,

@@ -454,9 +454,9 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
             }
         }
         let polled = shared.poll_join(&mut this.key, cx);
-        if polled.is_pending() {
+        if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
-            with_frame(|f| f.awaited = Some(awaited));
+            with_frame(|f| f.awaited = Some((awaited, key)));
         }
         polled
     }
@@ -470,9 +470,8 @@ impl<T: Send + 'static> Drop for Join<T> {
             // the task no longer awaits this one, so a cancel must not be
             // forwarded here, and must wake the task rather than wait for
             // a done-list wake-up that was just withdrawn.
-            let id = self.task.id();
             with_frame(|f| {
-                if f.awaited.as_ref().is_some_and(|a| a.id() == id) {
+                if f.awaited.as_ref().is_some_and(|(_, k)| *k == key) {
                     f.awaited = None;
                 }
             });

@@ -80,7 +80,12 @@ where
                 shared.complete(task, Err(TaskError::Cancelled(err)));
                 return Poll::Ready(());
             }
-            shared.end_step_suspended(frame.awaited, frame.armed_depth, frame.deliver, waker);
+            shared.end_step_suspended(
+                frame.awaited.map(|(task, _)| task),
+                frame.armed_depth,
+                frame.deliver,
+                waker,
+            );
             Poll::Pending
         }
         Ok(Poll::Ready(outcome)) => {
