@@ -442,18 +442,16 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
         let shared = this.task.shared();
-        if shared.env().is_closing() && shared.done() {
-            // The awaited task ended on a runtime that is shutting down. A
-            // task of that same runtime (a step a worker began just before
-            // the drop) does not resume past this await: the host destroys
-            // it next, as asyncio runs no step after its loop closed. The
-            // outcome stays unread, so its reports are not lost.
-            let env = env_identity(shared.env());
-            if with_frame(|f| f.env == env).unwrap_or(false) {
-                return Poll::Pending;
-            }
-        }
-        let polled = shared.poll_join(&mut this.key, cx);
+        let env = shared.env();
+        // The awaited task ended on a runtime that is shutting down. A task
+        // of that same runtime (a step a worker began just before the drop)
+        // does not resume past this await: the host destroys it next, as
+        // asyncio runs no step after its loop closed. Checked once the task
+        // is seen done, under its lock: a runtime destroys pending tasks
+        // only after it began closing, so that order cannot be missed.
+        let closing_here =
+            || env.is_closing() && with_frame(|f| f.env == env_identity(env)).unwrap_or(false);
+        let polled = shared.poll_join(&mut this.key, cx, closing_here);
         if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
             with_frame(|f| f.awaited = Some((awaited, key)));

@@ -433,16 +433,26 @@ impl<T: Send + 'static> Shared<T> {
 
     /// Polls the outcome for an awaiter, registering its waker in the done
     /// list (in FIFO order with the callbacks) while pending.
+    ///
+    /// Once the task is done, `hold_back` is asked under the task's lock
+    /// whether the awaiter must not resume: then the poll stays pending and
+    /// the outcome unread (its reports are not lost). Asking under the lock
+    /// closes the window between seeing the task done and the reason to
+    /// hold back (a runtime that began closing before it ended the task).
     pub(crate) fn poll_join(
         &self,
         key: &mut Option<u64>,
         cx: &Context<'_>,
+        hold_back: impl FnOnce() -> bool,
     ) -> Poll<Result<T, TaskError>>
     where
         T: Clone,
     {
         let mut st = self.lock();
         if st.is_done() {
+            if hold_back() {
+                return Poll::Pending;
+            }
             *key = None;
             return Poll::Ready(st.result());
         }
