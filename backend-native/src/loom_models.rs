@@ -402,3 +402,52 @@ fn loom_forwarded_cancel_races_the_awaited_completion() {
         },
     );
 }
+
+/// As above, but the target moves on to await another task `b`: a forward
+/// refused by the finished task must follow the target there, as it would
+/// in asyncio, where the request reaches whatever the task awaits when it
+/// arrives. Whenever the target got past its first await, `b` received the
+/// cancel (counted once) and the target ended with `b`'s cancellation.
+#[test]
+fn loom_forwarded_cancel_follows_the_target_to_its_next_task() {
+    explore(
+        "forwarded_cancel_follows_the_target_to_its_next_task",
+        None,
+        || {
+            let rt = Runtime::new();
+            let flag = Arc::new((AtomicBool::new(false), Mutex::new(None::<Waker>)));
+            let awaited = rt.handle().create_task(WaitFlag {
+                flag: flag.clone(),
+                polls: Arc::new(Counter::new(0)),
+            });
+            let b = rt.handle().create_task(async { pending::<()>().await });
+            let b2 = b.clone();
+            let past_a = Arc::new(Counter::new(0));
+            let past = past_a.clone();
+            let target = rt.handle().create_try_task(async move {
+                awaited.await?;
+                past.fetch_add(1, SeqCst);
+                b2.await?;
+                Ok::<(), aiotask_api::TaskError>(())
+            });
+            flush(&rt);
+            let remote = target.clone();
+            let canceller = thread::spawn(move || remote.cancel_with("stop"));
+            flag.0.store(true, Ordering::Release);
+            if let Some(w) = lock(&flag.1).take() {
+                w.wake();
+            }
+            let outcome = rt.run_until_complete(&target);
+            assert!(canceller.join().unwrap(), "the target was pending");
+            assert!(outcome.unwrap_err().is_cancelled());
+            if past_a.load(SeqCst) == 1 {
+                assert_eq!(
+                    b.cancelling(),
+                    1,
+                    "target got past `awaited`, ended cancelled, but `b` never got the cancel (b done: {})",
+                    b.done()
+                );
+            }
+        },
+    );
+}

@@ -51,8 +51,15 @@ pub(crate) fn pop_frame() -> Frame {
     })
 }
 
+/// Runs `f` on the frame of the step running on this thread, if any.
+///
+/// `None` also while the thread's locals are being destroyed (a `Join`
+/// dropped by a thread-local executor at thread exit): no step runs then.
 pub(crate) fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
-    FRAMES.with(|frames| frames.borrow_mut().last_mut().map(f))
+    FRAMES
+        .try_with(|frames| frames.borrow_mut().last_mut().map(f))
+        .ok()
+        .flatten()
 }
 
 /// The task whose step is running on this thread (asyncio's `current_task()`).

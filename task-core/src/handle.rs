@@ -454,7 +454,8 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
         let polled = shared.poll_join(&mut this.key, cx, closing_here);
         if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
-            with_frame(|f| f.awaited = Some((awaited, key)));
+            // The task replaced is dropped after the frame's borrow ends.
+            let _replaced = with_frame(|f| f.awaited.replace((awaited, key)));
         }
         polled
     }
@@ -468,9 +469,11 @@ impl<T: Send + 'static> Drop for Join<T> {
             // the task no longer awaits this one, so a cancel must not be
             // forwarded here, and must wake the task rather than wait for
             // a done-list wake-up that was just withdrawn.
-            with_frame(|f| {
+            let _cleared = with_frame(|f| {
                 if f.awaited.as_ref().is_some_and(|(_, k)| *k == key) {
-                    f.awaited = None;
+                    f.awaited.take()
+                } else {
+                    None
                 }
             });
         }

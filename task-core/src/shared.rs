@@ -105,41 +105,29 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.cancelling(), 2);
     /// ```
     pub fn cancel(&self, msg: Option<&str>) -> bool {
-        let (action, waker) = {
-            let mut st = self.lock();
-            let action = st.transition_to_cancel_requested(msg);
-            let waker = match action {
-                CancelAction::Requested { wake: true } => st.waker.clone(),
-                _ => None,
-            };
-            (action, waker)
-        };
-        match action {
-            CancelAction::AlreadyDone => false,
-            CancelAction::Requested { .. } => {
-                if let Some(w) = waker {
-                    w.wake();
-                }
-                true
-            }
-            CancelAction::Forward(awaited, suspension) => {
-                if cancel_any(&awaited, msg) {
+        let mut st = self.lock();
+        let mut action = st.transition_to_cancel_requested(msg);
+        loop {
+            match action {
+                CancelAction::AlreadyDone => return false,
+                CancelAction::Requested { wake } => {
+                    let waker = if wake { st.waker.clone() } else { None };
+                    drop(st);
+                    if let Some(w) = waker {
+                        w.wake();
+                    }
                     return true;
                 }
-                // The awaited task refused: it is done. The fallback wakes
-                // us only if we left the suspension the forward was made in
-                // (see `State::cancel_fallback`).
-                let waker = {
-                    let mut st = self.lock();
-                    match st.cancel_fallback(msg, Some(suspension)) {
-                        CancelAction::Requested { wake: true } => st.waker.clone(),
-                        _ => None,
+                CancelAction::Forward(awaited, suspension) => {
+                    drop(st);
+                    if cancel_any(&awaited, msg) {
+                        return true;
                     }
-                };
-                if let Some(w) = waker {
-                    w.wake();
+                    // The awaited task refused: it is done. The request is
+                    // routed again, counted once (see `State::route_cancel`).
+                    st = self.lock();
+                    action = st.route_cancel(msg, Some(suspension));
                 }
-                true
             }
         }
     }

@@ -74,7 +74,7 @@ pub(crate) enum CancelAction {
     /// The task is done: return `false`.
     AlreadyDone,
     /// Forward to the awaited task; if that returns `false`, call
-    /// [`State::cancel_fallback`] with the suspension it was made in.
+    /// [`State::route_cancel`] with the suspension it was made in.
     Forward(AnyTask, Suspension),
     /// Return `true`; wake the task when `wake` so the cancel is delivered.
     Requested { wake: bool },
@@ -171,7 +171,31 @@ impl<T, H> State<T, H> {
             return CancelAction::AlreadyDone;
         }
         self.num_cancels += 1;
-        if self.sub == Sub::Suspended {
+        self.route_cancel(msg, None)
+    }
+
+    /// Where a counted cancel request goes: to the awaited task or leaf of
+    /// a suspended task, else `must_cancel` for its next step.
+    ///
+    /// `refused_in` is the suspension in which the request was forwarded to
+    /// an awaited task that refused it because it is done. A task still in
+    /// that suspension gets `must_cancel` and no wake: the done task's done
+    /// list holds its wake-up (or already ran it), as asyncio's `__wakeup`
+    /// is already queued, and a wake here would queue the step behind
+    /// callbacks that asyncio runs after it. A task that has moved on since
+    /// (another thread ran its next step meanwhile) is routed afresh, as if
+    /// the request arrived now: to what it awaits now.
+    pub(crate) fn route_cancel(
+        &mut self,
+        msg: Option<&str>,
+        refused_in: Option<Suspension>,
+    ) -> CancelAction {
+        if self.is_done() {
+            // Finished while the forward ran: the request was still made.
+            return CancelAction::Requested { wake: false };
+        }
+        let moved_on = refused_in != Some(self.suspension);
+        if self.sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
                 Waiter::Task(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf(slot @ None) => {
@@ -183,31 +207,11 @@ impl<T, H> State<T, H> {
                 Waiter::Leaf(Some(_)) | Waiter::None => {}
             }
         }
-        self.cancel_fallback(msg, None)
-    }
-
-    /// The `must_cancel` path of `cancel()`: the awaited future could not
-    /// take it. `forwarded_in` is the suspension in which the request was
-    /// forwarded to an awaited task, which refused because it is done.
-    ///
-    /// A task still in that same suspension needs no wake: the done task's
-    /// done list holds its wake-up (or already ran it), as asyncio's
-    /// `__wakeup` is already queued, and a wake here would queue the step
-    /// behind callbacks that asyncio runs after it. A task that has moved on
-    /// since (another thread ran its next step meanwhile) is woken as usual.
-    pub(crate) fn cancel_fallback(
-        &mut self,
-        msg: Option<&str>,
-        forwarded_in: Option<Suspension>,
-    ) -> CancelAction {
-        if self.is_done() {
-            // Finished while the forward ran: the request was still made.
-            return CancelAction::Requested { wake: false };
-        }
         self.must_cancel = true;
         self.cancel_message = msg.map(Arc::from);
-        let wake = self.sub == Sub::Suspended && forwarded_in != Some(self.suspension);
-        CancelAction::Requested { wake }
+        CancelAction::Requested {
+            wake: self.sub == Sub::Suspended && moved_on,
+        }
     }
 
     /// `uncancel()` with 3.13 semantics (spec §1.12).
