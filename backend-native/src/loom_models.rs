@@ -363,6 +363,38 @@ fn loom_runtime_drop_races_cancel() {
     });
 }
 
+type Flag = Arc<(AtomicBool, Mutex<Option<Waker>>)>;
+
+/// A task that finishes once its flag is raised, and the flag.
+fn flag_task(rt: &Runtime) -> (Flag, aiotask_core::Task<()>) {
+    let flag = Arc::new((AtomicBool::new(false), Mutex::new(None::<Waker>)));
+    let task = rt.handle().create_task(WaitFlag {
+        flag: flag.clone(),
+        polls: Arc::new(Counter::new(0)),
+    });
+    (flag, task)
+}
+
+/// Runs `target` to its first suspension, then cancels it ("stop") from
+/// another thread while this one raises `flag` and runs the loop until
+/// `target` is done; the cancel must have been accepted.
+fn cancel_while_raising(
+    rt: &Runtime,
+    flag: &Flag,
+    target: &aiotask_core::Task<()>,
+) -> Result<(), aiotask_api::TaskError> {
+    flush(rt);
+    let remote = target.clone();
+    let canceller = thread::spawn(move || remote.cancel_with("stop"));
+    flag.0.store(true, Ordering::Release);
+    if let Some(w) = lock(&flag.1).take() {
+        w.wake();
+    }
+    let outcome = rt.run_until_complete(target);
+    assert!(canceller.join().unwrap(), "the target was pending");
+    outcome
+}
+
 /// `cancel()` from another thread is forwarded to the task its target
 /// awaits while the loop finishes that task and the target moves on to a
 /// wait of its own. The forward is refused (the awaited task is done), and
@@ -375,26 +407,13 @@ fn loom_forwarded_cancel_races_the_awaited_completion() {
         None,
         || {
             let rt = Runtime::new();
-            let flag = Arc::new((AtomicBool::new(false), Mutex::new(None::<Waker>)));
-            let awaited = rt.handle().create_task(WaitFlag {
-                flag: flag.clone(),
-                polls: Arc::new(Counter::new(0)),
-            });
+            let (flag, awaited) = flag_task(&rt);
             let target = rt.handle().create_try_task(async move {
                 awaited.await?;
                 pending::<()>().await;
                 Ok::<(), aiotask_api::TaskError>(())
             });
-            flush(&rt);
-            let remote = target.clone();
-            let canceller = thread::spawn(move || remote.cancel_with("stop"));
-            flag.0.store(true, Ordering::Release);
-            if let Some(w) = lock(&flag.1).take() {
-                w.wake();
-            }
-            let outcome = rt.run_until_complete(&target);
-
-            assert!(canceller.join().unwrap(), "the target was pending");
+            let outcome = cancel_while_raising(&rt, &flag, &target);
             let err = outcome.unwrap_err();
             assert_eq!(err.cancelled().and_then(|c| c.message()), Some("stop"));
             assert!(target.cancelled());
@@ -415,11 +434,7 @@ fn loom_forwarded_cancel_follows_the_target_to_its_next_task() {
         None,
         || {
             let rt = Runtime::new();
-            let flag = Arc::new((AtomicBool::new(false), Mutex::new(None::<Waker>)));
-            let awaited = rt.handle().create_task(WaitFlag {
-                flag: flag.clone(),
-                polls: Arc::new(Counter::new(0)),
-            });
+            let (flag, awaited) = flag_task(&rt);
             let b = rt.handle().create_task(async { pending::<()>().await });
             let b2 = b.clone();
             let past_a = Arc::new(Counter::new(0));
@@ -430,15 +445,7 @@ fn loom_forwarded_cancel_follows_the_target_to_its_next_task() {
                 b2.await?;
                 Ok::<(), aiotask_api::TaskError>(())
             });
-            flush(&rt);
-            let remote = target.clone();
-            let canceller = thread::spawn(move || remote.cancel_with("stop"));
-            flag.0.store(true, Ordering::Release);
-            if let Some(w) = lock(&flag.1).take() {
-                w.wake();
-            }
-            let outcome = rt.run_until_complete(&target);
-            assert!(canceller.join().unwrap(), "the target was pending");
+            let outcome = cancel_while_raising(&rt, &flag, &target);
             assert!(outcome.unwrap_err().is_cancelled());
             if past_a.load(SeqCst) == 1 {
                 assert_eq!(
