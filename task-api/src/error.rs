@@ -1,5 +1,6 @@
 //! The error values of the contract: cancellation, invalid state, failure.
 
+use crate::RuntimeError;
 use std::any::Any;
 use std::error::Error;
 use std::fmt;
@@ -420,6 +421,9 @@ pub enum TaskError {
     Cancelled(CancelledError),
     /// The task's body returned an error or panicked.
     Failed(Failure),
+    /// The runtime refused the call (`run` inside its own loop, a task of
+    /// another runtime, ...); no task was created or run for it.
+    Runtime(RuntimeError),
 }
 
 impl TaskError {
@@ -465,6 +469,20 @@ impl TaskError {
         }
     }
 
+    /// The runtime's refusal, when this is one.
+    ///
+    /// ```
+    /// use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError};
+    /// let e = TaskError::from(RuntimeError::new(RuntimeErrorKind::AlreadyRunning));
+    /// assert_eq!(e.runtime_error().map(|r| r.kind()), Some(RuntimeErrorKind::AlreadyRunning));
+    /// ```
+    pub fn runtime_error(&self) -> Option<&RuntimeError> {
+        match self {
+            Self::Runtime(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The failure, when this is one.
     ///
     /// ```
@@ -497,6 +515,7 @@ impl TaskError {
         match boxed.downcast::<TaskError>() {
             Ok(t) => match *t {
                 Self::InvalidState(e) => Self::Failed(Failure::from_error(e)),
+                Self::Runtime(e) => Self::Failed(Failure::from_error(e)),
                 other => other,
             },
             Err(other) => match other.downcast::<Failure>() {
@@ -519,6 +538,12 @@ impl From<InvalidStateError> for TaskError {
     }
 }
 
+impl From<RuntimeError> for TaskError {
+    fn from(e: RuntimeError) -> Self {
+        Self::Runtime(e)
+    }
+}
+
 impl From<Failure> for TaskError {
     fn from(f: Failure) -> Self {
         Self::Failed(f)
@@ -531,6 +556,7 @@ impl fmt::Display for TaskError {
             Self::InvalidState(e) => write!(f, "invalid state: {e}"),
             Self::Cancelled(e) => write!(f, "{e}"),
             Self::Failed(e) => write!(f, "task failed: {e}"),
+            Self::Runtime(e) => write!(f, "runtime error: {e}"),
         }
     }
 }
@@ -541,6 +567,7 @@ impl Error for TaskError {
             Self::InvalidState(e) => Some(e),
             Self::Cancelled(e) => Some(e),
             Self::Failed(e) => Some(e),
+            Self::Runtime(e) => Some(e),
         }
     }
 }

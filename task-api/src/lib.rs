@@ -36,10 +36,12 @@ mod callback;
 mod error;
 mod report;
 mod runtime;
+mod runtime_error;
 mod task;
 
 pub use callback::{DoneCallback, IntoDoneCallback};
 pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError, py_str_repr};
 pub use report::{ExceptionContext, ExceptionHandler, ReportKind};
 pub use runtime::{Runtime, RuntimeHandle};
+pub use runtime_error::{RuntimeError, RuntimeErrorKind};
 pub use task::{AnyTask, DynTask, Task, TaskId, TaskOutput};
