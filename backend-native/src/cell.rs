@@ -111,12 +111,15 @@ where
                 // loop, so dropping it here, on its creator's thread, is
                 // what dropping any unspawned future does.
                 cell.state.transition_to_complete();
-                cell.stage.with_mut(|stage| {
+                let panicked = cell.stage.with_mut(|stage| {
                     // SAFETY: rule 2: nothing else can reach `stage` yet (the
                     // cell was never registered or queued) so this is the
                     // only access; rule 3: `Pin::set` drops in place.
-                    drop_body(unsafe { Pin::new_unchecked(&mut *stage) });
+                    drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
                 });
+                if let Some(message) = panicked {
+                    cell.shared.report_drop_panic(message);
+                }
                 cell.shared.destroy_pending();
             }
         }
@@ -156,13 +159,16 @@ where
             return;
         }
         self.state.transition_to_complete();
-        self.stage.with_mut(|stage| {
+        let panicked = self.stage.with_mut(|stage| {
             // SAFETY: rule 1: called by the runtime's `Drop` on the loop
             // thread; rule 2: `RUNNING` is clear (checked above, and only
             // this thread sets it) and `COMPLETE` is now set so no step will
             // start; rule 3: dropped in place through `Pin::set`.
-            drop_body(unsafe { Pin::new_unchecked(&mut *stage) });
+            drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
         });
+        if let Some(message) = panicked {
+            self.shared.report_drop_panic(message);
+        }
         self.shared.destroy_pending();
     }
 }

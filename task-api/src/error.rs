@@ -90,8 +90,15 @@ impl CancelledError {
     }
 }
 
-/// Python's `repr()` of a string: single quotes unless the text holds a
-/// single quote and no double quote, with backslash escapes.
+/// Python's `repr()` of a string, exactly as CPython 3.13 writes it: single
+/// quotes unless the text holds a single quote and no double quote, with
+/// backslash escapes.
+///
+/// `\\`, `\t`, `\n`, `\r` and the chosen quote keep their short escapes;
+/// every other character for which CPython's `str.isprintable()` is false
+/// (general categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs but the ASCII space,
+/// per Unicode 15.1) becomes `\xhh` below U+0100, `\uhhhh` below U+10000 and
+/// `\Uhhhhhhhh` above, in lowercase hex. Everything else is kept as it is.
 ///
 /// Task reprs and `CancelledError` args print names and messages this way.
 ///
@@ -100,8 +107,17 @@ impl CancelledError {
 /// assert_eq!(py_str_repr("MyTask"), "'MyTask'");
 /// assert_eq!(py_str_repr("it's"), "\"it's\"");
 /// assert_eq!(py_str_repr("both ' and \""), "'both \\' and \"'");
+/// assert_eq!(py_str_repr("a\tb\\c\n"), r"'a\tb\\c\n'");
+/// // NUL, ESC, DEL, no-break space, zero-width space, BOM, a private-use
+/// // and an unassigned code point:
+/// assert_eq!(py_str_repr("\0\x1b\x7f\u{a0}"), r"'\x00\x1b\x7f\xa0'");
+/// assert_eq!(py_str_repr("\u{200b}\u{feff}"), r"'\u200b\ufeff'");
+/// assert_eq!(py_str_repr("\u{e000}\u{10ffff}"), r"'\ue000\U0010ffff'");
+/// // Printable text outside ASCII is kept, combining marks included:
+/// assert_eq!(py_str_repr("caf\u{e9} e\u{301} \u{1f44d}"), "'caf\u{e9} e\u{301} \u{1f44d}'");
 /// ```
 pub fn py_str_repr(s: &str) -> String {
+    use std::fmt::Write as _;
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -119,7 +135,18 @@ pub fn py_str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
+            c if crate::printable::is_printable(c) => out.push(c),
+            c => {
+                let n = u32::from(c);
+                // Writing to a String cannot fail.
+                let _ = if n <= 0xff {
+                    write!(out, "\\x{n:02x}")
+                } else if n <= 0xffff {
+                    write!(out, "\\u{n:04x}")
+                } else {
+                    write!(out, "\\U{n:08x}")
+                };
+            }
         }
     }
     out.push(quote);
@@ -242,6 +269,38 @@ enum FailureRepr {
     },
 }
 
+/// The last clone of a failure drops what it holds quietly: an error whose
+/// destructor panics, or a panic payload whose destructor panics, must not
+/// unwind into whoever dropped the failure (often a runtime).
+impl Drop for FailureRepr {
+    fn drop(&mut self) {
+        match self {
+            Self::Error(e) => {
+                let error = std::mem::replace(e, Box::new(Dropped));
+                crate::contain::drop_quietly(error);
+            }
+            Self::Panic { payload, .. } => {
+                let taken = payload.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(p) = taken {
+                    crate::contain::drop_payload(p);
+                }
+            }
+        }
+    }
+}
+
+/// What a dropping [`FailureRepr`] leaves in place of its error.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dropped")
+    }
+}
+
+impl Error for Dropped {}
+
 impl Failure {
     /// A failure holding an error value the body returned.
     ///
@@ -264,10 +323,7 @@ impl Failure {
     /// assert_eq!(f.panic_message(), Some("bad"));
     /// ```
     pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
-        let message = payload
-            .downcast_ref::<&'static str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned());
+        let message = crate::contain::payload_message(&*payload);
         Self {
             inner: Arc::new(FailureRepr::Panic {
                 message,
@@ -581,6 +637,188 @@ mod tests {
         assert_eq!(py_str_repr("a'b"), "\"a'b\"");
         assert_eq!(py_str_repr("a\"b'"), "'a\"b\\''");
         assert_eq!(py_str_repr("x"), "'x'");
+    }
+
+    /// `(text, repr(text))`: the first nine are the characters issue 10 named.
+    ///
+    /// CPython 3.13.0 printed, for `for s in CASES: print(repr(s))`:
+    /// '\x00'
+    /// '\x07'
+    /// '\x1b'
+    /// '\x7f'
+    /// '\x85'
+    /// '\xa0'
+    /// '\u200b'
+    /// '\u2028'
+    /// '\ufeff'
+    /// ''
+    /// "'"
+    /// '"'
+    /// '\'"'
+    /// '\\'
+    /// "\\'"
+    /// '\\"'
+    /// "it's"
+    /// 'say "hi"'
+    /// 'both \' and "'
+    /// 'a\tb\nc\rd'
+    /// '\\n is not a newline'
+    /// '\\x00'
+    /// '\x01\x1f ~'
+    /// "tab\t'quoted'"
+    /// '\r\n'
+    /// '\'\'""'
+    /// "\x00'\x00"
+    /// '\x0b\x0c'
+    /// '\'\n"'
+    /// '"\\\''
+    /// '\x9f¡'
+    /// '\xad'
+    /// ' '
+    /// '\u3000'
+    /// '\u1680'
+    /// '\u2029'
+    /// '\u200d'
+    /// '\u2060'
+    /// '\u061c'
+    /// '👍'
+    /// '👨\u200d👩'
+    /// 'é'
+    /// '́'
+    /// '\ue000'
+    /// '\uf8ff'
+    /// '\u0378'
+    /// '\ud7ff'
+    /// '�'
+    /// '\ufffe'
+    /// '\U0010ffff'
+    /// '\U000f0000'
+    /// '\U000e0001'
+    /// '\U000e0020'
+    /// '𝄞'
+    /// '𠀀'
+    /// '𮯰'
+    /// '\U0001cc00'
+    /// '\U0002fa1e'
+    /// '🇺🇸'
+    /// 'Task-1'
+    /// 'naïve café'
+    /// '日本語'
+    /// 'ÿĀ'
+    const CASES: &[(&str, &str)] = &[
+        ("\0", r"'\x00'"),
+        ("\x07", r"'\x07'"),
+        ("\x1b", r"'\x1b'"),
+        ("\x7f", r"'\x7f'"),
+        ("\u{85}", r"'\x85'"),
+        ("\u{a0}", r"'\xa0'"),
+        ("\u{200b}", r"'\u200b'"),
+        ("\u{2028}", r"'\u2028'"),
+        ("\u{feff}", r"'\ufeff'"),
+        (r"", r"''"),
+        (r"'", r#""'""#),
+        (r#"""#, r#"'"'"#),
+        (r#"'""#, r#"'\'"'"#),
+        (r"\", r"'\\'"),
+        (r"\'", r#""\\'""#),
+        (r#"\""#, r#"'\\"'"#),
+        (r"it's", r#""it's""#),
+        (r#"say "hi""#, r#"'say "hi"'"#),
+        (r#"both ' and ""#, r#"'both \' and "'"#),
+        ("a\tb\nc\rd", r"'a\tb\nc\rd'"),
+        (r"\n is not a newline", r"'\\n is not a newline'"),
+        (r"\x00", r"'\\x00'"),
+        ("\x01\x1f ~", r"'\x01\x1f ~'"),
+        ("tab\t'quoted'", r#""tab\t'quoted'""#),
+        ("\r\n", r"'\r\n'"),
+        (r#"''"""#, r#"'\'\'""'"#),
+        ("\0'\0", r#""\x00'\x00""#),
+        ("\x0b\x0c", r"'\x0b\x0c'"),
+        ("'\n\"", r#"'\'\n"'"#),
+        (r#""\'"#, r#"'"\\\''"#),
+        ("\u{9f}\u{a1}", "'\\x9f\u{a1}'"),
+        ("\u{ad}", r"'\xad'"),
+        (r" ", r"' '"),
+        ("\u{3000}", r"'\u3000'"),
+        ("\u{1680}", r"'\u1680'"),
+        ("\u{2029}", r"'\u2029'"),
+        ("\u{200d}", r"'\u200d'"),
+        ("\u{2060}", r"'\u2060'"),
+        ("\u{61c}", r"'\u061c'"),
+        ("\u{1f44d}", "'\u{1f44d}'"),
+        ("\u{1f468}\u{200d}\u{1f469}", "'\u{1f468}\\u200d\u{1f469}'"),
+        ("e\u{301}", "'e\u{301}'"),
+        ("\u{301}", "'\u{301}'"),
+        ("\u{e000}", r"'\ue000'"),
+        ("\u{f8ff}", r"'\uf8ff'"),
+        ("\u{378}", r"'\u0378'"),
+        ("\u{d7ff}", r"'\ud7ff'"),
+        ("\u{fffd}", "'\u{fffd}'"),
+        ("\u{fffe}", r"'\ufffe'"),
+        ("\u{10ffff}", r"'\U0010ffff'"),
+        ("\u{f0000}", r"'\U000f0000'"),
+        ("\u{e0001}", r"'\U000e0001'"),
+        ("\u{e0020}", r"'\U000e0020'"),
+        ("\u{1d11e}", "'\u{1d11e}'"),
+        ("\u{20000}", "'\u{20000}'"),
+        ("\u{2ebf0}", "'\u{2ebf0}'"),
+        ("\u{1cc00}", r"'\U0001cc00'"),
+        ("\u{2fa1e}", r"'\U0002fa1e'"),
+        ("\u{1f1fa}\u{1f1f8}", "'\u{1f1fa}\u{1f1f8}'"),
+        (r"Task-1", r"'Task-1'"),
+        ("na\u{ef}ve caf\u{e9}", "'na\u{ef}ve caf\u{e9}'"),
+        ("\u{65e5}\u{672c}\u{8a9e}", "'\u{65e5}\u{672c}\u{8a9e}'"),
+        ("\u{ff}\u{100}", "'\u{ff}\u{100}'"),
+    ];
+
+    #[test]
+    fn py_repr_escapes_like_cpython() {
+        assert!(CASES.len() >= 40);
+        for &(text, repr) in CASES {
+            assert_eq!(py_str_repr(text), repr, "repr({text:?})");
+            let args = CancelledError::with_message(text).args_repr();
+            assert_eq!(args, format!("({repr},)"), "CancelledError({text:?}).args");
+        }
+    }
+
+    /// `CASES` against CPython itself, when it is installed: `repr(s)` and
+    /// `repr(asyncio.CancelledError(s).args)`, byte for byte.
+    #[test]
+    fn py_repr_matches_live_cpython() {
+        let script = r#"
+import asyncio, sys
+out = []
+for line in sys.stdin.read().split("\n")[:-1]:
+    s = "".join(chr(int(h, 16)) for h in line.split())
+    out.append(repr(s) + "\t" + repr(asyncio.CancelledError(s).args) + "\n")
+sys.stdout.buffer.write("".join(out).encode("utf-8"))
+"#;
+        let stdin: String = CASES
+            .iter()
+            .map(|(text, _)| {
+                let hex: Vec<String> = text
+                    .chars()
+                    .map(|c| format!("{:x}", u32::from(c)))
+                    .collect();
+                hex.join(" ") + "\n"
+            })
+            .collect();
+        let Some(out) = crate::printable::tests::cpython(script, &stdin) else {
+            return;
+        };
+        let mut lines = out.split('\n');
+        let version = lines.next().expect("version line");
+        let mut checked = 0;
+        for (&(text, literal), line) in CASES.iter().zip(lines) {
+            let (repr, args) = line.split_once('\t').expect("repr and args");
+            assert_eq!(py_str_repr(text), repr, "repr({text:?}) against CPython");
+            assert_eq!(literal, repr, "the literal in CASES for {text:?}");
+            let ours = CancelledError::with_message(text).args_repr();
+            assert_eq!(ours, args, "CancelledError({text:?}).args against CPython");
+            checked += 1;
+        }
+        assert_eq!(checked, CASES.len(), "CPython answered every case");
+        println!("{version} agrees on repr() and CancelledError.args of {checked} strings");
     }
 
     #[test]

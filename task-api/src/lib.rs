@@ -33,15 +33,20 @@
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
 mod callback;
+mod contain;
 mod error;
+mod printable;
 mod report;
 mod runtime;
 mod runtime_error;
 mod task;
 
 pub use callback::{DoneCallback, IntoDoneCallback};
+pub use contain::{call_quietly, drop_quietly};
 pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError, py_str_repr};
 pub use report::{ExceptionContext, ExceptionHandler, ReportKind};
 pub use runtime::{Runtime, RuntimeHandle};
 pub use runtime_error::{RuntimeError, RuntimeErrorKind};
+#[doc(hidden)]
+pub use task::protocol;
 pub use task::{AnyTask, DynTask, Task, TaskId, TaskOutput};

@@ -20,6 +20,14 @@ pub enum ReportKind {
     DestroyedPending,
     /// A done callback panicked; the other callbacks still ran.
     CallbackPanicked,
+    /// A destructor aiotask ran for the user panicked and the panic was
+    /// contained: a task body dropped at a cancellation or a shutdown, a
+    /// value nobody took, a callback. Python reports such an error as
+    /// unraisable and goes on; so does aiotask.
+    DropPanicked,
+    /// A done callback was added to a finished task whose runtime is gone:
+    /// it will never run (asyncio raises `RuntimeError('Event loop is closed')`).
+    LoopClosed,
     /// Anything a user reports with `call_exception_handler`.
     Custom,
 }
@@ -36,6 +44,8 @@ impl ReportKind {
             Self::NeverRetrieved => "Task exception was never retrieved",
             Self::DestroyedPending => "Task was destroyed but it is pending!",
             Self::CallbackPanicked => "Exception in callback",
+            Self::DropPanicked => "Exception ignored in destructor",
+            Self::LoopClosed => "Event loop is closed: the done callback will never run",
             Self::Custom => "Unhandled error",
         }
     }
@@ -157,7 +167,7 @@ impl fmt::Display for ExceptionContext {
         f.write_str(&self.message)?;
         if let Some(task) = &self.task {
             let key = match self.kind {
-                ReportKind::DestroyedPending => "task",
+                ReportKind::DestroyedPending | ReportKind::DropPanicked => "task",
                 ReportKind::CallbackPanicked => "handle",
                 _ => "future",
             };

@@ -240,6 +240,83 @@ pub trait DynTask: Send + Sync + 'static {
     fn exception(&self) -> Result<Option<Failure>, TaskError>;
     /// The task's repr, e.g. `<Task pending name='Task-3'>`.
     fn repr(&self) -> String;
+
+    /// One step of a cancel walk: the request as it reaches this task
+    /// alone, without forwarding it further. aiotask-core walks a chain of
+    /// awaits with it, on a worklist instead of the stack (a chain of a
+    /// million awaits, or a cycle, must not overflow it). The default
+    /// answers with a whole [`cancel`](DynTask::cancel).
+    #[doc(hidden)]
+    fn cancel_step(
+        &self,
+        message: Option<&str>,
+        entry: protocol::CancelEntry,
+    ) -> protocol::CancelStep {
+        match entry {
+            protocol::CancelEntry::Request => protocol::CancelStep::Answered(self.cancel(message)),
+            _ => protocol::CancelStep::Answered(!self.done()),
+        }
+    }
+
+    /// The repr split where `wait_for=` goes, for a repr that follows a
+    /// chain of awaits without recursing. The default is the whole repr.
+    #[doc(hidden)]
+    fn repr_parts(&self) -> protocol::ReprParts {
+        protocol::ReprParts {
+            open: self.repr(),
+            wait_for: None,
+            close: String::new(),
+        }
+    }
+}
+
+/// The steps of the walks aiotask-core makes over chains of awaits (cancel
+/// forwarding, `wait_for=` in reprs). Not a public interface: a task cell
+/// gets them from `aiotask_core::forward_dyn_task!`.
+#[doc(hidden)]
+pub mod protocol {
+    use super::AnyTask;
+
+    /// How a cancel request reaches one task of a walk.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum CancelEntry {
+        /// A new request (`cancel()` or a forward): counted.
+        Request,
+        /// Every task this one awaited in suspension `.0` refused the
+        /// forward: route it again, not counted again.
+        Refused(u32),
+        /// The forward would reach a task already on the walk's path (a
+        /// cycle of awaits): this task takes the request itself.
+        Cycle,
+    }
+
+    /// What one step of a cancel walk answers.
+    #[derive(Debug)]
+    pub enum CancelStep {
+        /// `cancel()`'s answer for this task.
+        Answered(bool),
+        /// Forward to every task this one awaits (`first`, then `rest`),
+        /// made in suspension `suspension`.
+        Forward {
+            /// The first awaited task.
+            first: AnyTask,
+            /// The others (a step that awaits several tasks at once).
+            rest: Vec<AnyTask>,
+            /// The suspension the forward was made in.
+            suspension: u32,
+        },
+    }
+
+    /// A repr split around its `wait_for=` part.
+    #[derive(Debug)]
+    pub struct ReprParts {
+        /// Up to where ` wait_for=` goes, e.g. `<Task pending name='A'`.
+        pub open: String,
+        /// The task awaited, shown after ` wait_for=`.
+        pub wait_for: Option<AnyTask>,
+        /// The rest, e.g. `>`.
+        pub close: String,
+    }
 }
 
 /// A task handle without its value type: what `current_task()` gives.
@@ -352,6 +429,22 @@ impl AnyTask {
     /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
         self.0.exception()
+    }
+
+    /// See [`DynTask::cancel_step`].
+    #[doc(hidden)]
+    pub fn cancel_step(
+        &self,
+        message: Option<&str>,
+        entry: protocol::CancelEntry,
+    ) -> protocol::CancelStep {
+        self.0.cancel_step(message, entry)
+    }
+
+    /// See [`DynTask::repr_parts`].
+    #[doc(hidden)]
+    pub fn repr_parts(&self) -> protocol::ReprParts {
+        self.0.repr_parts()
     }
 }
 

@@ -16,15 +16,16 @@ use std::task::{Context, Poll};
 
 use aiotask_api::{AnyTask, CancelledError};
 
+use crate::awaited::PendingJoins;
+
 pub(crate) struct Frame {
     pub(crate) task: AnyTask,
     pub(crate) deliver: Option<CancelledError>,
     pub(crate) deliver_depth: u32,
     pub(crate) depth: u32,
     pub(crate) armed_depth: u32,
-    /// The task this step last awaited and left pending, with the key of
-    /// the join that awaits it (unique process-wide).
-    pub(crate) awaited: Option<(AnyTask, u64)>,
+    /// The joins this step polled and left pending: the tasks it awaits.
+    pub(crate) awaited: PendingJoins,
     /// Which loop runs this step: the address of the task's [`Env`], an
     /// identity only (see [`env_identity`]).
     pub(crate) env: usize,

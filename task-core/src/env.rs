@@ -1,16 +1,10 @@
-//! What a task needs from its loop: `call_soon` and the exception handler.
+//! What a task needs from its loop: `call_soon` and the exception handler
+//! ([`Env`]), and how one queued job runs ([`run_job`]).
 
-use std::collections::VecDeque;
-use std::fmt;
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::sync::Arc;
+use std::task::Waker;
 
-use crate::sync::{Mutex, RwLock, lock};
-use std::task::{Context, Poll, Waker};
-
-use aiotask_api::{ExceptionContext, ExceptionHandler, ReportKind};
+use aiotask_api::{ExceptionContext, ReportKind};
 
 /// A unit of work queued on a loop (asyncio's `Handle`).
 ///
@@ -74,74 +68,28 @@ pub trait Env: Send + Sync + 'static {
     fn is_closing(&self) -> bool {
         false
     }
-}
 
-/// A loop's replaceable exception handler, defaulting to standard error.
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use aiotask_api::{ExceptionContext, ReportKind};
-/// use aiotask_core::Reporter;
-///
-/// let reporter = Reporter::default();
-/// let seen = Arc::new(Mutex::new(0));
-/// let n = seen.clone();
-/// reporter.set_handler(Some(Arc::new(move |_: &ExceptionContext| *n.lock().unwrap() += 1)));
-/// reporter.report(ExceptionContext::new(ReportKind::Custom));
-/// assert_eq!(*seen.lock().unwrap(), 1);
-/// ```
-#[derive(Default)]
-pub struct Reporter {
-    handler: RwLock<Option<ExceptionHandler>>,
-}
-
-impl Reporter {
-    /// Replaces the handler; `None` restores the default (standard error).
+    /// True once the runtime is gone for good: jobs queued from now on are
+    /// dropped unrun. A done callback added to a finished task of a closed
+    /// runtime is reported (`ReportKind::LoopClosed`) instead of being lost
+    /// without a word (asyncio raises `RuntimeError('Event loop is closed')`).
+    /// The default (never closed) suits a loop that runs whatever is queued.
     ///
     /// ```
-    /// aiotask_core::Reporter::default().set_handler(None);
+    /// use aiotask_core::{Env, HostedEnv};
+    /// let env = HostedEnv::new();
+    /// assert!(!env.is_closed());
+    /// env.queue().close(); // the dispatcher is gone
+    /// assert!(env.is_closed());
     /// ```
-    pub fn set_handler(&self, handler: Option<ExceptionHandler>) {
-        *self.handler.write().unwrap_or_else(|e| e.into_inner()) = handler;
-    }
-
-    /// Calls the handler with `context`. A handler that panics is itself
-    /// reported on standard error; the panic does not escape.
-    ///
-    /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// let r = aiotask_core::Reporter::default();
-    /// r.set_handler(Some(std::sync::Arc::new(|_: &ExceptionContext| panic!("bad handler"))));
-    /// r.report(ExceptionContext::new(ReportKind::Custom)); // does not unwind
-    /// ```
-    pub fn report(&self, context: ExceptionContext) {
-        let handler = self
-            .handler
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        match handler {
-            None => eprintln!("{context}"),
-            Some(h) => {
-                if catch_unwind(AssertUnwindSafe(|| h(&context))).is_err() {
-                    eprintln!("Unhandled error in exception handler\ncontext: {context}");
-                }
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Reporter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let custom = self.handler.read().map(|h| h.is_some()).unwrap_or(false);
-        f.debug_struct("Reporter")
-            .field("custom_handler", &custom)
-            .finish()
+    fn is_closed(&self) -> bool {
+        false
     }
 }
 
 /// Runs `job`, passing a panic to `report` as asyncio reports an exception
-/// in a callback; the panic does not escape.
+/// in a callback; the panic does not escape, and neither does one raised by
+/// dropping its payload.
 ///
 /// ```
 /// let mut reports = Vec::new();
@@ -150,6 +98,7 @@ impl fmt::Debug for Reporter {
 /// ```
 pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
+        // The failure owns the payload and drops it quietly (see `Failure`).
         report(
             ExceptionContext::new(ReportKind::CallbackPanicked)
                 .with_failure(aiotask_api::Failure::from_panic(payload)),
@@ -157,190 +106,12 @@ pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
     }
 }
 
-/// A FIFO of jobs drained by one dispatcher future: how runtimes that only
-/// run futures (tokio, async-executor) implement `call_soon` without a task
-/// per callback.
+/// Drops a job that will never run (its loop closed), containing a panic
+/// of the values it captured.
 ///
 /// ```
-/// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
-/// use aiotask_core::CallbackQueue;
-///
-/// let queue = Arc::new(CallbackQueue::default());
-/// let ran = Arc::new(AtomicUsize::new(0));
-/// let r = ran.clone();
-/// queue.push(Box::new(move || { r.fetch_add(1, Ordering::SeqCst); }));
-/// assert_eq!(queue.run_batch(|_| {}), 1);
-/// assert_eq!(ran.load(Ordering::SeqCst), 1);
+/// aiotask_core::drop_job(Box::new(|| unreachable!()));
 /// ```
-#[derive(Default)]
-pub struct CallbackQueue {
-    inner: Mutex<QueueInner>,
-}
-
-#[derive(Default)]
-struct QueueInner {
-    jobs: VecDeque<Job>,
-    waker: Option<Waker>,
-    closed: bool,
-}
-
-impl CallbackQueue {
-    /// Appends a job and wakes the dispatcher. Jobs pushed after
-    /// [`close`](Self::close) are dropped unrun.
-    ///
-    /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
-    /// q.push(Box::new(|| {}));
-    /// assert_eq!(q.len(), 1);
-    /// ```
-    pub fn push(&self, job: Job) {
-        let waker = {
-            let mut inner = lock(&self.inner);
-            if inner.closed {
-                return;
-            }
-            inner.jobs.push_back(job);
-            inner.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    /// How many jobs are queued.
-    ///
-    /// ```
-    /// assert_eq!(aiotask_core::CallbackQueue::default().len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        lock(&self.inner).jobs.len()
-    }
-
-    /// True when no job is queued.
-    ///
-    /// ```
-    /// assert!(aiotask_core::CallbackQueue::default().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Stops accepting jobs and drops the queued ones (the loop is going away).
-    ///
-    /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
-    /// q.close();
-    /// q.push(Box::new(|| unreachable!()));
-    /// assert!(q.is_empty());
-    /// ```
-    pub fn close(&self) {
-        let (jobs, waker) = {
-            let mut inner = lock(&self.inner);
-            inner.closed = true;
-            (std::mem::take(&mut inner.jobs), inner.waker.take())
-        };
-        drop(jobs);
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    /// Runs the jobs queued now (one tick); jobs they queue wait for the next
-    /// batch. Panics are passed to `report`. Returns how many ran.
-    ///
-    /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
-    /// q.push(Box::new(|| panic!("callback bug")));
-    /// let mut reports = 0;
-    /// q.run_batch(|_| reports += 1);
-    /// assert_eq!(reports, 1);
-    /// ```
-    pub fn run_batch(&self, mut report: impl FnMut(ExceptionContext)) -> usize {
-        let batch = std::mem::take(&mut lock(&self.inner).jobs);
-        let n = batch.len();
-        for job in batch {
-            run_job(job, &mut report);
-        }
-        n
-    }
-
-    /// A future that drains the queue forever, one batch per poll, until the
-    /// queue is closed. Spawn it once on the runtime that runs the tasks.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let q = Arc::new(aiotask_core::CallbackQueue::default());
-    /// let reporter = Arc::new(aiotask_core::Reporter::default());
-    /// let dispatcher = q.clone().dispatcher(reporter);
-    /// q.close();
-    /// # drop(dispatcher);
-    /// ```
-    pub fn dispatcher(self: Arc<Self>, reporter: Arc<Reporter>) -> Dispatcher {
-        Dispatcher {
-            queue: self,
-            reporter,
-        }
-    }
-}
-
-impl fmt::Debug for CallbackQueue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackQueue")
-            .field("len", &self.len())
-            .finish()
-    }
-}
-
-/// The future returned by [`CallbackQueue::dispatcher`]: each poll runs
-/// one batch (one tick) of queued jobs; it ends once the queue is closed.
-///
-/// ```
-/// use std::sync::Arc;
-/// use aiotask_core::{CallbackQueue, Dispatcher, Reporter};
-/// let queue = Arc::new(CallbackQueue::default());
-/// let dispatcher: Dispatcher = queue.clone().dispatcher(Arc::new(Reporter::default()));
-/// queue.close();
-/// # drop(dispatcher);
-/// ```
-#[must_use = "the dispatcher runs callbacks only while it is polled"]
-pub struct Dispatcher {
-    queue: Arc<CallbackQueue>,
-    reporter: Arc<Reporter>,
-}
-
-impl fmt::Debug for Dispatcher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Dispatcher")
-            .field("queue", &self.queue)
-            .finish()
-    }
-}
-
-impl Future for Dispatcher {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let reporter = self.reporter.clone();
-        let ran = self.queue.run_batch(|ctx| reporter.report(ctx));
-        let mut inner = lock(&self.queue.inner);
-        if inner.closed {
-            return Poll::Ready(());
-        }
-        if ran > 0 && !inner.jobs.is_empty() {
-            // More work arrived during the batch: yield, then run it next tick.
-            drop(inner);
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        if !inner.jobs.is_empty() {
-            drop(inner);
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        match &inner.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => inner.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
-    }
+pub fn drop_job(job: Job) {
+    let _ = aiotask_api::drop_quietly(job);
 }

@@ -89,6 +89,16 @@ macro_rules! forward_dyn_task {
         fn repr(&self) -> ::std::string::String {
             self.$field.repr()
         }
+        fn cancel_step(
+            &self,
+            message: ::core::option::Option<&str>,
+            entry: $crate::__private::CancelEntry,
+        ) -> $crate::__private::CancelStep {
+            self.$field.cancel_step(message, entry)
+        }
+        fn repr_parts(&self) -> $crate::__private::ReprParts {
+            self.$field.repr_parts_with(::core::option::Option::None)
+        }
     };
 }
 
@@ -378,7 +388,10 @@ impl<T: Send + 'static> Task<T> {
 
 impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shared().repr_with(Some(&|v: &T| format!("{v:?}"))))
+        let parts = self
+            .shared()
+            .repr_parts_with(Some(&|v: &T| format!("{v:?}")));
+        f.write_str(&crate::repr::render(self.id(), parts))
     }
 }
 
@@ -438,7 +451,7 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let repr = this.task.shared().repr_with(None);
+            let repr = this.task.shared().repr();
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
         let shared = this.task.shared();
@@ -455,7 +468,7 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
         if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
             // The task replaced is dropped after the frame's borrow ends.
-            let _replaced = with_frame(|f| f.awaited.replace((awaited, key)));
+            let _replaced = with_frame(|f| f.awaited.insert(awaited, key));
         }
         polled
     }
@@ -469,13 +482,7 @@ impl<T: Send + 'static> Drop for Join<T> {
             // the task no longer awaits this one, so a cancel must not be
             // forwarded here, and must wake the task rather than wait for
             // a done-list wake-up that was just withdrawn.
-            let _cleared = with_frame(|f| {
-                if f.awaited.as_ref().is_some_and(|(_, k)| *k == key) {
-                    f.awaited.take()
-                } else {
-                    None
-                }
-            });
+            let _cleared = with_frame(|f| f.awaited.remove(key));
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::awaited::PendingJoins;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -39,9 +41,14 @@ where
     F: Future<Output = Result<T, TaskError>>,
 {
     let shared = task.shared();
+    let drop_it = |body: Pin<&mut Option<F>>| {
+        if let Some(message) = drop_body(body) {
+            shared.report_drop_panic(message);
+        }
+    };
     let (deliver, catch_depth) = match shared.begin_step(waker) {
         StepStart::Done => {
-            drop_body(body);
+            drop_it(body);
             return Poll::Ready(());
         }
         StepStart::Run {
@@ -51,7 +58,7 @@ where
     };
     if let Some(err) = deliver.clone().filter(|_| catch_depth == 0) {
         // Nothing in the body catches: the error propagates out at once.
-        drop_body(body);
+        drop_it(body);
         shared.complete(task, Err(TaskError::Cancelled(err)));
         return Poll::Ready(());
     }
@@ -65,7 +72,7 @@ where
         deliver_depth: catch_depth,
         depth: 0,
         armed_depth: 0,
-        awaited: None,
+        awaited: PendingJoins::default(),
         env: env_identity(shared.env()),
     });
     let mut cx = Context::from_waker(waker);
@@ -76,12 +83,12 @@ where
             if let (Some(err), 0) = (&frame.deliver, frame.armed_depth) {
                 // The catch scope went away without taking the error.
                 let err = err.clone();
-                drop_body(body);
+                drop_it(body);
                 shared.complete(task, Err(TaskError::Cancelled(err)));
                 return Poll::Ready(());
             }
             shared.end_step_suspended(
-                frame.awaited.map(|(task, _)| task),
+                frame.awaited.into_awaited(),
                 frame.armed_depth,
                 frame.deliver,
                 waker,
@@ -89,28 +96,34 @@ where
             Poll::Pending
         }
         Ok(Poll::Ready(outcome)) => {
-            drop_body(body);
+            drop_it(body);
             shared.complete(task, outcome);
             Poll::Ready(())
         }
         Err(payload) => {
-            drop_body(body);
-            shared.complete(task, Err(TaskError::Failed(Failure::from_panic(payload))));
+            // The failure owns the payload and drops it quietly.
+            let failure = Failure::from_panic(payload);
+            drop_it(body);
+            shared.complete(task, Err(TaskError::Failed(failure)));
             Poll::Ready(())
         }
     }
 }
 
 /// Drops a task body in place (as `Pin::set(None)`), containing a
-/// destructor that panics: a body's `finally` may fail, the loop may not.
+/// destructor that panics, and a panic payload whose own destructor panics:
+/// a body's `finally` may fail, the loop may not. Returns the panic's
+/// message, for the backend to report with
+/// [`Shared::report_drop_panic`](crate::Shared::report_drop_panic).
 ///
 /// ```
 /// struct Loud;
 /// impl Drop for Loud { fn drop(&mut self) { panic!("bad finally") } }
 /// let mut body = Box::pin(Some(Loud));
-/// aiotask_core::drop_body(body.as_mut()); // does not unwind
+/// assert_eq!(aiotask_core::drop_body(body.as_mut()).as_deref(), Some("bad finally"));
 /// assert!(body.is_none());
 /// ```
-pub fn drop_body<F>(mut body: Pin<&mut Option<F>>) {
-    let _ = catch_unwind(AssertUnwindSafe(|| body.set(None)));
+#[must_use = "a panic of the body's destructor is to be reported"]
+pub fn drop_body<F>(mut body: Pin<&mut Option<F>>) -> Option<String> {
+    aiotask_api::call_quietly(|| body.set(None)).err()
 }

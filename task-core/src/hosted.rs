@@ -182,7 +182,9 @@ impl<T: Send + 'static, F> Hosted<T, F> {
     /// reports the task destroyed while pending (it ends cancelled).
     fn destroy(&mut self) {
         if self.body.is_some() {
-            crate::harness::drop_body(self.body.as_mut());
+            if let Some(message) = crate::harness::drop_body(self.body.as_mut()) {
+                self.cell.shared.report_drop_panic(message);
+            }
             self.cell.shared.destroy_pending();
         }
     }

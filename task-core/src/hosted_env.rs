@@ -10,7 +10,9 @@ use std::task::{Context, Poll};
 
 use aiotask_api::ExceptionContext;
 
-use crate::env::{CallbackQueue, Dispatcher, Env, Job, Reporter};
+use crate::callback_queue::{CallbackQueue, Dispatcher};
+use crate::env::{Env, Job};
+use crate::reporter::Reporter;
 use crate::sync::AtomicBool;
 use std::sync::atomic::Ordering;
 
@@ -122,6 +124,10 @@ impl Env for HostedEnv {
 
     fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.queue.is_closed()
     }
 }
 

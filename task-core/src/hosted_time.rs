@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::env::CallbackQueue;
+use crate::callback_queue::CallbackQueue;
 use crate::hosted_env::HostedEnv;
 
 /// Wakes a waker when dropped, whether the job holding it ran or was

@@ -47,8 +47,12 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
+mod awaited;
+mod callback_queue;
 mod context;
+mod done_list;
 mod env;
+mod forward;
 mod handle;
 mod harness;
 mod hosted;
@@ -56,13 +60,17 @@ mod hosted_env;
 mod hosted_latch;
 mod hosted_time;
 mod name;
+mod reporter;
+mod repr;
 mod shared;
 mod state;
 #[doc(hidden)]
 pub mod sync;
+mod value;
 
+pub use callback_queue::{CallbackQueue, Dispatcher};
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
-pub use env::{CallbackQueue, Dispatcher, Env, Job, Reporter, run_job};
+pub use env::{Env, Job, drop_job, run_job};
 pub use handle::{Join, Task, TaskCell};
 pub use harness::{drop_body, poll_step};
 pub use hosted::{Hosted, HostedCell};
@@ -70,9 +78,12 @@ pub use hosted_env::{HostedDispatcher, HostedEnv};
 pub use hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
 pub use hosted_time::{HostedSleep, HostedYield};
 pub use name::next_default_name;
+pub use reporter::Reporter;
+pub use repr::MAX_WAIT_FOR_DEPTH;
 pub use shared::Shared;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use aiotask_api::protocol::{CancelEntry, CancelStep, ReprParts};
     pub use aiotask_api::{Failure, TaskError, TaskId};
 }

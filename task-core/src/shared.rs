@@ -1,20 +1,29 @@
-//! [`Shared`]: one task's contract state behind a lock, and the actions the
-//! transitions ask for (wake, forward, dispatch, report).
+//! [`Shared`]: one task's contract state behind a lock, its value slot, and
+//! the actions the transitions ask for (wake, forward, dispatch, report).
+//!
+//! No user code runs under the state lock: callbacks, handlers, wakers of
+//! awaiters, and the `Clone`, `Debug` and `Drop` of values and errors all
+//! run after it is released (values: see the rules of `value.rs`).
 
-use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
+use aiotask_api::protocol::{CancelEntry, CancelStep, ReprParts};
 use aiotask_api::{
-    AnyTask, CancelledError, DoneCallback, ExceptionContext, Failure, ReportKind, TaskError, TaskId,
+    CancelledError, DoneCallback, ExceptionContext, Failure, ReportKind, TaskError, TaskId,
+    call_quietly, drop_quietly,
 };
 
+use crate::awaited::Awaited;
+use crate::done_list::{DoneList, drop_entries};
 use crate::env::Env;
+use crate::forward;
 use crate::handle::Task;
 use crate::name::TaskName;
-use crate::state::{CancelAction, Entry, Phase, State, StepStart, SuspendAction};
+use crate::state::{CancelAction, Entry, Phase, State, StepStart, SuspendAction, Suspension};
 use crate::sync::{Mutex, MutexGuard, lock};
+use crate::value::{ValueSlot, held_here};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
@@ -23,7 +32,8 @@ static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
 /// allocation, and what every handle method reads.
 ///
 /// All methods are safe to call from any thread. The lock is never held
-/// while user code (a callback, another task's `cancel`) runs.
+/// while user code (a callback, another task's `cancel`, a value's `Clone`
+/// or `Debug`) runs.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -44,7 +54,8 @@ static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
 pub struct Shared<T: Send + 'static> {
     id: TaskId,
     env: Arc<dyn Env>,
-    state: Mutex<State<T, Task<T>>>,
+    state: Mutex<State<Task<T>>>,
+    value: ValueSlot<T>,
 }
 
 impl<T: Send + 'static> Shared<T> {
@@ -61,10 +72,11 @@ impl<T: Send + 'static> Shared<T> {
             id: TaskId::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
             env,
             state: Mutex::new(State::new(TaskName::new(name))),
+            value: ValueSlot::new(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<T, Task<T>>> {
+    fn lock(&self) -> MutexGuard<'_, State<Task<T>>> {
         // A panic never happens while the lock is held (no user code runs
         // under it), so poisoning cannot leave a half-made transition.
         lock(&self.state)
@@ -95,7 +107,9 @@ impl<T: Send + 'static> Shared<T> {
         &self.env
     }
 
-    /// `cancel(msg)` (spec §1.7): `true` unless done; forwards to an awaited task.
+    /// `cancel(msg)` (spec §1.7): `true` unless done; forwarded down the
+    /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F5),
+    /// which needs no stack however long the chain.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -105,28 +119,41 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.cancelling(), 2);
     /// ```
     pub fn cancel(&self, msg: Option<&str>) -> bool {
-        let mut st = self.lock();
-        let mut action = st.transition_to_cancel_requested(msg);
-        loop {
-            match action {
-                CancelAction::AlreadyDone => return false,
-                CancelAction::Requested { wake } => {
-                    let waker = if wake { st.waker.clone() } else { None };
-                    drop(st);
-                    if let Some(w) = waker {
-                        w.wake();
-                    }
-                    return true;
+        let first = self.cancel_step(msg, CancelEntry::Request);
+        forward::walk(self.id, &|entry| self.cancel_step(msg, entry), msg, first)
+    }
+
+    /// One step of the cancel walk at this task (rule F1): the request
+    /// edits this task alone, and a forward is returned, not made.
+    #[doc(hidden)]
+    pub fn cancel_step(&self, msg: Option<&str>, entry: CancelEntry) -> CancelStep {
+        let (action, waker) = {
+            let mut st = self.lock();
+            let action = match entry {
+                CancelEntry::Request => st.transition_to_cancel_requested(msg),
+                CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at))),
+                CancelEntry::Cycle => st.route_cancel_in_cycle(msg),
+            };
+            let waker = match action {
+                CancelAction::Requested { wake: true } => st.waker.clone(),
+                _ => None,
+            };
+            (action, waker)
+        };
+        match action {
+            CancelAction::AlreadyDone => CancelStep::Answered(false),
+            CancelAction::Requested { .. } => {
+                if let Some(w) = waker {
+                    w.wake();
                 }
-                CancelAction::Forward(awaited, suspension) => {
-                    drop(st);
-                    if cancel_any(&awaited, msg) {
-                        return true;
-                    }
-                    // The awaited task refused: it is done. The request is
-                    // routed again, counted once (see `State::route_cancel`).
-                    st = self.lock();
-                    action = st.route_cancel(msg, Some(suspension));
+                CancelStep::Answered(true)
+            }
+            CancelAction::Forward(awaited, suspension) => {
+                let (first, rest) = awaited.into_parts();
+                CancelStep::Forward {
+                    first,
+                    rest,
+                    suspension: suspension.0,
                 }
             }
         }
@@ -157,7 +184,7 @@ impl<T: Send + 'static> Shared<T> {
         self.lock().is_done()
     }
 
-    /// `cancelling()`.
+    /// `cancelling()`: saturates at `u32::MAX` rather than wrapping.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -205,14 +232,21 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.name(), "Renamed");
     /// ```
     pub fn set_name(&self, name: &str) {
-        self.lock().name = TaskName::Given(name.into());
+        let old = std::mem::replace(&mut self.lock().name, TaskName::Given(name.into()));
+        drop(old);
     }
 
-    /// `result()` (spec §1.13).
+    /// `result()` (spec §1.13). The value is cloned holding its slot's lock
+    /// only (value rule V2).
     ///
     /// # Errors
     ///
     /// `InvalidState` while pending, `Cancelled`, or the stored `Failed`.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside the `Clone` of this same task's value (value
+    /// rule V3): that clone would never end.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -224,7 +258,21 @@ impl<T: Send + 'static> Shared<T> {
     where
         T: Clone,
     {
-        self.lock().result()
+        let read = self.lock().result();
+        read.map(|()| self.clone_value())
+    }
+
+    fn clone_value(&self) -> T
+    where
+        T: Clone,
+    {
+        match self.value.with(self.id, T::clone) {
+            Some(v) => v,
+            None => panic!(
+                "result() of task {} was called from inside the Clone of that task's own value",
+                self.id
+            ),
+        }
     }
 
     /// `exception()` (spec §1.13).
@@ -258,10 +306,10 @@ impl<T: Send + 'static> Shared<T> {
 
     pub(crate) fn begin_step(&self, waker: &Waker) -> StepStart {
         let mut st = self.lock();
-        match &st.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => st.waker = Some(waker.clone()),
-        }
+        let replaced = match &st.waker {
+            Some(w) if w.will_wake(waker) => None,
+            _ => st.waker.replace(waker.clone()),
+        };
         let mut awaited_cancel = None;
         if let Some(awaited) = st.awaited_to_read() {
             // Read the awaited task's outcome as asyncio's `__wakeup` does
@@ -269,21 +317,20 @@ impl<T: Send + 'static> Shared<T> {
             // CancelledError out once), without holding our lock: reading
             // takes the awaited task's lock.
             drop(st);
-            if awaited.done()
-                && let Err(TaskError::Cancelled(e)) = awaited.exception()
-            {
-                awaited_cancel = Some(e);
-            }
+            awaited_cancel = first_cancellation(&awaited);
             st = self.lock();
         }
-        st.transition_to_running(awaited_cancel)
+        let start = st.transition_to_running(awaited_cancel);
+        drop(st);
+        drop(replaced);
+        start
     }
 
     /// The end of a step that suspended; `undelivered` is a cancellation the
     /// body did not reach.
     pub(crate) fn end_step_suspended(
         &self,
-        awaited: Option<AnyTask>,
+        awaited: Option<Awaited>,
         catch_depth: u32,
         undelivered: Option<CancelledError>,
         waker: &Waker,
@@ -302,7 +349,18 @@ impl<T: Send + 'static> Shared<T> {
             SuspendAction::Nothing => {}
             SuspendAction::WakeSelf => waker.wake_by_ref(),
             SuspendAction::Forward(awaited, msg) => {
-                if cancel_any(&awaited, msg.as_deref()) {
+                // The request is this task's already: the walk only takes
+                // it to the awaited tasks. Refused everywhere, the task is
+                // woken with `must_cancel` still set (no re-route: it has
+                // not moved on).
+                let (first, rest) = awaited.into_parts();
+                let forward = CancelStep::Forward {
+                    first,
+                    rest,
+                    suspension: 0,
+                };
+                let root = |_: CancelEntry| CancelStep::Answered(false);
+                if forward::walk(self.id, &root, msg.as_deref(), forward) {
                     self.lock().forward_accepted();
                 } else {
                     waker.wake_by_ref();
@@ -313,16 +371,20 @@ impl<T: Send + 'static> Shared<T> {
 
     /// The terminal transition: stores the outcome and dispatches the done
     /// list through the loop's `call_soon`.
-    pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>)
-    where
-        T: Send + 'static,
-    {
-        let entries = {
+    pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
+        let (entries, discarded) = {
             let mut st = self.lock();
-            let entries = st.transition_to_complete(outcome);
+            let done = st.transition_to_complete(outcome);
+            if let Some(v) = done.value {
+                // Value rule V1: stored before anyone can see `Finished`.
+                self.value.store(v);
+            }
             st.dispatching = true;
-            entries
+            (done.entries, done.discarded)
         };
+        if let Some(lost) = discarded {
+            self.drop_user_value(lost);
+        }
         self.dispatch(handle, entries);
         // Callbacks added by other threads while the done list was being
         // queued joined `entries` instead of racing ahead of it: queue them
@@ -343,14 +405,38 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    fn dispatch(&self, handle: &Task<T>, entries: Vec<Entry<Task<T>>>)
-    where
-        T: Send + 'static,
-    {
+    fn dispatch(&self, handle: &Task<T>, entries: Vec<Entry<Task<T>>>) {
         if entries.is_empty() {
             return;
         }
         self.env.call_soon(DoneList::job(handle.clone(), entries));
+    }
+
+    /// Drops a value of the user's (value rule V4), reporting a panic of
+    /// its destructor.
+    fn drop_user_value<V>(&self, value: V) {
+        if let Some(message) = drop_quietly(value) {
+            self.report_drop_panic(message);
+        }
+    }
+
+    /// Reports that a destructor run for this task panicked (its body's,
+    /// dropped at a cancellation or a shutdown; its value's); the panic was
+    /// contained. A backend calls this with what
+    /// [`drop_body`](crate::drop_body) returned.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// s.report_drop_panic("bad finally".into());
+    /// ```
+    pub fn report_drop_panic(&self, message: String) {
+        self.env.report(
+            ExceptionContext::new(ReportKind::DropPanicked)
+                .with_task(self.repr_for_report())
+                .with_failure(Failure::from_panic(Box::new(message))),
+        );
     }
 
     /// Ends a task whose runtime went away while it was pending: reports
@@ -370,7 +456,7 @@ impl<T: Send + 'static> Shared<T> {
     /// assert!(!s.destroy_pending());
     /// ```
     pub fn destroy_pending(&self) -> bool {
-        let repr = self.repr_with(None);
+        let repr = self.repr_for_report();
         let entries = {
             let mut st = self.lock();
             if st.is_done() {
@@ -380,22 +466,24 @@ impl<T: Send + 'static> Shared<T> {
         };
         self.env
             .report(ExceptionContext::new(ReportKind::DestroyedPending).with_task(repr));
-        for entry in entries {
-            if let Entry::Awaiter { waker, .. } = entry {
-                waker.wake();
-            }
-        }
+        drop_entries(entries);
         true
     }
 
     /// `add_done_callback` (spec §1.15); `handle` is what the callback receives.
-    pub(crate) fn add_done_callback(&self, handle: &Task<T>, callback: DoneCallback<Task<T>>)
-    where
-        T: Send + 'static,
-    {
+    pub(crate) fn add_done_callback(&self, handle: &Task<T>, callback: DoneCallback<Task<T>>) {
         let mut st = self.lock();
         if st.is_done() && !st.dispatching {
             drop(st);
+            if self.env.is_closed() {
+                // The loop that would run it is gone (asyncio raises
+                // `RuntimeError('Event loop is closed')`): say so.
+                self.env.report(
+                    ExceptionContext::new(ReportKind::LoopClosed).with_task(self.repr_for_report()),
+                );
+                drop_quietly(callback);
+                return;
+            }
             // Never synchronous: even on a finished task it runs at a later tick.
             self.dispatch(handle, vec![Entry::Callback(callback)]);
         } else {
@@ -407,16 +495,22 @@ impl<T: Send + 'static> Shared<T> {
 
     /// `remove_done_callback`: removes every entry of `callback`.
     pub(crate) fn remove_done_callback(&self, callback: &DoneCallback<Task<T>>) -> usize {
-        let mut st = self.lock();
-        if st.is_done() {
-            // The done list was cleared at completion (late entries being
-            // queued are already on their way to the loop).
-            return 0;
-        }
-        let before = st.entries.len();
-        st.entries
-            .retain(|e| !matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)));
-        before - st.entries.len()
+        let removed: Vec<_> = {
+            let mut st = self.lock();
+            if st.is_done() {
+                // The done list was cleared at completion (late entries being
+                // queued are already on their way to the loop).
+                return 0;
+            }
+            let (gone, kept) = std::mem::take(&mut st.entries).into_iter().partition(
+                |e| matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)),
+            );
+            st.entries = kept;
+            gone
+        };
+        let n = removed.len();
+        drop_entries(removed);
+        n
     }
 
     /// Polls the outcome for an awaiter, registering its waker in the done
@@ -442,7 +536,9 @@ impl<T: Send + 'static> Shared<T> {
                 return Poll::Pending;
             }
             *key = None;
-            return Poll::Ready(st.result());
+            let read = st.result();
+            drop(st);
+            return Poll::Ready(read.map(|()| self.clone_value()));
         }
         let found = key.and_then(|k| {
             st.entries.iter_mut().find_map(|e| match e {
@@ -450,12 +546,9 @@ impl<T: Send + 'static> Shared<T> {
                 _ => None,
             })
         });
-        match found {
-            Some(w) => {
-                if !w.will_wake(cx.waker()) {
-                    *w = cx.waker().clone();
-                }
-            }
+        let replaced = match found {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            Some(w) => Some(std::mem::replace(w, cx.waker().clone())),
             None => {
                 let k = NEXT_AWAITER.fetch_add(1, Ordering::Relaxed);
                 *key = Some(k);
@@ -463,20 +556,29 @@ impl<T: Send + 'static> Shared<T> {
                     key: k,
                     waker: cx.waker().clone(),
                 });
+                None
             }
-        }
+        };
+        drop(st);
+        drop(replaced);
         Poll::Pending
     }
 
     /// An awaiter went away before the task was done.
     pub(crate) fn drop_join(&self, key: u64) {
-        self.lock()
-            .entries
-            .retain(|e| !matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
+        let gone: Vec<_> = {
+            let mut st = self.lock();
+            let (gone, kept) = std::mem::take(&mut st.entries)
+                .into_iter()
+                .partition(|e| matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
+            st.entries = kept;
+            gone
+        };
+        drop(gone);
     }
 
     /// The repr (spec §1.17) without the result value, e.g.
-    /// `<Task cancelling name='W'>`.
+    /// `<Task cancelling name='W'>`, with `wait_for=` the task it awaits.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -485,116 +587,100 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.repr(), "<Task pending name='W'>");
     /// ```
     pub fn repr(&self) -> String {
-        self.repr_with(None)
+        crate::repr::render(self.id, self.repr_parts_with(None))
     }
 
-    /// The repr (spec §1.17) with `value` formatting a finished result.
-    pub(crate) fn repr_with(&self, value: Option<&dyn Fn(&T) -> String>) -> String {
-        let st = self.lock();
-        let mut out = format!(
-            "<Task {} name={}",
-            st.state_word(),
-            aiotask_api::py_str_repr(&st.name.to_string_lossless())
-        );
-        match &st.phase {
-            Phase::Finished(v) => {
-                if let Some(fmt_value) = value {
-                    let _ = write!(out, " result={}", fmt_value(v));
-                }
-            }
-            Phase::Failed(f) => {
-                let _ = write!(out, " exception={f:?}");
-            }
-            Phase::Pending | Phase::Cancelled => {}
-        }
-        out.push('>');
-        out
+    /// The repr for a report: a `Debug` of the failure that panics leaves
+    /// the report without it, not the runtime unwinding.
+    fn repr_for_report(&self) -> String {
+        call_quietly(|| self.repr())
+            .unwrap_or_else(|_| format!("<Task id={} (its repr panicked)>", self.id))
     }
+
+    /// The repr split around `wait_for=` (see `repr.rs`); `value` formats a
+    /// finished result, under the value slot's lock only (value rule V2).
+    #[doc(hidden)]
+    pub fn repr_parts_with(&self, value: Option<&dyn Fn(&T) -> String>) -> ReprParts {
+        if held_here(self.id) {
+            // Reached from inside this task's own value (rule V3).
+            return ReprParts {
+                open: "...".to_owned(),
+                wait_for: None,
+                close: String::new(),
+            };
+        }
+        let (word, name, finished, failure, wait_for) = {
+            let st = self.lock();
+            let failure = match &st.phase {
+                Phase::Failed(f) => Some(f.clone()),
+                _ => None,
+            };
+            (
+                st.state_word(),
+                st.name.to_string_lossless(),
+                matches!(st.phase, Phase::Finished),
+                failure,
+                st.wait_for(),
+            )
+        };
+        let open = format!("<Task {word} name={}", aiotask_api::py_str_repr(&name));
+        let mut close = String::new();
+        if let (true, Some(fmt_value)) = (finished, value) {
+            let text = self.value.with(self.id, fmt_value);
+            close.push_str(" result=");
+            close.push_str(text.as_deref().unwrap_or("..."));
+        }
+        if let Some(f) = failure {
+            close.push_str(&format!(" exception={f:?}"));
+        }
+        close.push('>');
+        ReprParts {
+            open,
+            wait_for,
+            close,
+        }
+    }
+}
+
+/// The `CancelledError` of the first awaited task that ended cancelled.
+fn first_cancellation(awaited: &Awaited) -> Option<CancelledError> {
+    awaited.iter().find_map(|task| {
+        if !task.done() {
+            return None;
+        }
+        match task.exception() {
+            Err(TaskError::Cancelled(e)) => Some(e),
+            _ => None,
+        }
+    })
 }
 
 impl<T: Send + 'static> Drop for Shared<T> {
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        if let (true, Phase::Failed(f)) = (st.log_traceback, &st.phase) {
-            let failure = f.clone();
-            st.log_traceback = false;
-            let repr = self.repr_with(None);
+        let never_retrieved = match (st.log_traceback, &st.phase) {
+            (true, Phase::Failed(f)) => Some(f.clone()),
+            _ => None,
+        };
+        st.log_traceback = false;
+        let entries = std::mem::take(&mut st.entries);
+        if let Some(failure) = never_retrieved {
+            let repr = self.repr_for_report();
             self.env.report(
                 ExceptionContext::new(ReportKind::NeverRetrieved)
                     .with_task(repr)
                     .with_failure(failure),
             );
         }
-    }
-}
-
-impl<T: Send + 'static> fmt::Debug for Shared<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.repr_with(None))
-    }
-}
-
-fn cancel_any(task: &AnyTask, msg: Option<&str>) -> bool {
-    match msg {
-        Some(m) => task.cancel_with(m),
-        None => task.cancel(),
-    }
-}
-
-/// A done list on its way through the loop's `call_soon` queue.
-///
-/// Dropped unrun (its loop closed first), it still wakes the awaiters in
-/// it: they may belong to another runtime, and a task that awaits a
-/// finished task must not wait for ever. Its callbacks are dropped unrun.
-struct DoneList<T: Send + 'static> {
-    handle: Task<T>,
-    entries: Vec<Entry<Task<T>>>,
-}
-
-impl<T: Send + 'static> DoneList<T> {
-    fn job(handle: Task<T>, entries: Vec<Entry<Task<T>>>) -> crate::env::Job {
-        let mut list = Self { handle, entries };
-        Box::new(move || {
-            let entries = std::mem::take(&mut list.entries);
-            run_entries(&list.handle, entries);
-        })
-    }
-}
-
-impl<T: Send + 'static> Drop for DoneList<T> {
-    fn drop(&mut self) {
-        for entry in self.entries.drain(..) {
-            if let Entry::Awaiter { waker, .. } = entry {
-                waker.wake();
-            }
+        drop_entries(entries);
+        if let Some(value) = self.value.take() {
+            self.drop_user_value(value);
         }
     }
 }
 
-/// Runs a done list in order: callbacks get the task; at an awaiter, the
-/// loop resumes it in place ([`Env::wake_inline`]) and the rest follows.
-/// A panicking callback is reported and the rest still run.
-fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>) {
-    let mut entries = entries.into_iter();
-    while let Some(entry) = entries.next() {
-        match entry {
-            Entry::Callback(cb) => {
-                let call = std::panic::AssertUnwindSafe(|| cb.call(handle));
-                if let Err(payload) = std::panic::catch_unwind(call) {
-                    let shared = handle.shared();
-                    shared.env.report(
-                        ExceptionContext::new(ReportKind::CallbackPanicked)
-                            .with_task(shared.repr_with(None))
-                            .with_failure(Failure::from_panic(payload)),
-                    );
-                }
-            }
-            Entry::Awaiter { waker, .. } => {
-                let rest: Vec<_> = entries.collect();
-                let then = (!rest.is_empty()).then(|| DoneList::job(handle.clone(), rest));
-                handle.shared().env.wake_inline(waker, then);
-                return;
-            }
-        }
+impl<T: Send + 'static> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.repr())
     }
 }

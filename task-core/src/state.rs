@@ -4,9 +4,9 @@
 //!
 //! | CPython field           | here                                  |
 //! |-------------------------|---------------------------------------|
-//! | `_state` + result/exc   | [`Phase`]                             |
+//! | `_state` + exc          | [`Phase`] (the value: `Shared`'s slot) |
 //! | sub-state (§1.2)        | [`Sub`]                               |
-//! | `_fut_waiter`           | [`Waiter`]                            |
+//! | `_fut_waiter`           | [`Waiter`] (several tasks: [`Awaited`]) |
 //! | `_num_cancels_requested`| `num_cancels`                         |
 //! | `_must_cancel`          | `must_cancel`                         |
 //! | `_cancel_message`       | `cancel_message`                      |
@@ -24,13 +24,16 @@ use std::task::Waker;
 
 use aiotask_api::{AnyTask, CancelledError, DoneCallback, Failure, InvalidStateError, TaskError};
 
+use crate::awaited::Awaited;
 use crate::name::TaskName;
 
-/// The Future-level state (spec §1.2).
+/// The Future-level state (spec §1.2). A finished task's value is not
+/// here but in `Shared`'s value slot, so that cloning and formatting it (user
+/// code) never happens under this state's lock.
 #[derive(Debug)]
-pub(crate) enum Phase<T> {
+pub(crate) enum Phase {
     Pending,
-    Finished(T),
+    Finished,
     Failed(Failure),
     Cancelled,
 }
@@ -57,8 +60,8 @@ pub(crate) enum Waiter {
     /// handed to it: that cancellation will be delivered and cannot be
     /// revoked, and its message is the first one (spec §1.7).
     Leaf(Option<CancelledError>),
-    /// Another task: cancels are forwarded to it.
-    Task(AnyTask),
+    /// Other tasks (usually one): cancels are forwarded to each.
+    Tasks(Awaited),
 }
 
 /// One entry of the done list: a callback, or an awaiter to wake.
@@ -73,9 +76,9 @@ pub(crate) enum Entry<H> {
 pub(crate) enum CancelAction {
     /// The task is done: return `false`.
     AlreadyDone,
-    /// Forward to the awaited task; if that returns `false`, call
+    /// Forward to the awaited tasks; if every one returns `false`, call
     /// [`State::route_cancel`] with the suspension it was made in.
-    Forward(AnyTask, Suspension),
+    Forward(Awaited, Suspension),
     /// Return `true`; wake the task when `wake` so the cancel is delivered.
     Requested { wake: bool },
 }
@@ -102,15 +105,25 @@ pub(crate) enum SuspendAction {
     Nothing,
     /// A cancel arrived during the step: the task must be polled again.
     WakeSelf,
-    /// A cancel arrived during the step while it awaited a task: forward it;
-    /// if the forward returns `false`, wake the task: `must_cancel` is still
-    /// set, so its next step delivers the cancellation.
-    Forward(AnyTask, Option<Arc<str>>),
+    /// A cancel arrived during the step while it awaited tasks: forward it;
+    /// if every forward returns `false`, wake the task: `must_cancel` is
+    /// still set, so its next step delivers the cancellation.
+    Forward(Awaited, Option<Arc<str>>),
+}
+
+/// What the terminal transition hands back: the done list to dispatch, the
+/// value to store in the value slot, and a value that was lost to a cancel
+/// (to be dropped outside the lock: its destructor is user code).
+#[must_use]
+pub(crate) struct Completion<T, H> {
+    pub(crate) entries: Vec<Entry<H>>,
+    pub(crate) value: Option<T>,
+    pub(crate) discarded: Option<T>,
 }
 
 /// The state of one task.
-pub(crate) struct State<T, H> {
-    pub(crate) phase: Phase<T>,
+pub(crate) struct State<H> {
+    pub(crate) phase: Phase,
     pub(crate) sub: Sub,
     pub(crate) waiter: Waiter,
     pub(crate) num_cancels: u32,
@@ -137,9 +150,9 @@ pub(crate) struct State<T, H> {
 /// The number of a task's suspension (the end of one step), telling a
 /// forwarded cancel whether the task has moved on since.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Suspension(u32);
+pub(crate) struct Suspension(pub(crate) u32);
 
-impl<T, H> State<T, H> {
+impl<H> State<H> {
     pub(crate) fn new(name: TaskName) -> Self {
         Self {
             phase: Phase::Pending,
@@ -170,7 +183,8 @@ impl<T, H> State<T, H> {
         if self.is_done() {
             return CancelAction::AlreadyDone;
         }
-        self.num_cancels += 1;
+        // Saturates: 2^32 requests are not a reason to wrap to zero.
+        self.num_cancels = self.num_cancels.saturating_add(1);
         self.route_cancel(msg, None)
     }
 
@@ -197,7 +211,7 @@ impl<T, H> State<T, H> {
         let moved_on = refused_in != Some(self.suspension);
         if self.sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
-                Waiter::Task(t) => return CancelAction::Forward(t.clone(), self.suspension),
+                Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf(slot @ None) => {
                     // The awaited leaf is "cancelled" synchronously: its error
                     // carries this message and can no longer be revoked.
@@ -211,6 +225,21 @@ impl<T, H> State<T, H> {
         self.cancel_message = msg.map(Arc::from);
         CancelAction::Requested {
             wake: self.sub == Sub::Suspended && moved_on,
+        }
+    }
+
+    /// The request would be forwarded to a task already on the cancel
+    /// walk's path (a cycle of awaits, protocol rule F4 in `forward.rs`):
+    /// this task takes it itself, as if what it awaits had refused it, and
+    /// is woken to receive it. Not counted again.
+    pub(crate) fn route_cancel_in_cycle(&mut self, msg: Option<&str>) -> CancelAction {
+        if self.is_done() {
+            return CancelAction::Requested { wake: false };
+        }
+        self.must_cancel = true;
+        self.cancel_message = msg.map(Arc::from);
+        CancelAction::Requested {
+            wake: self.sub == Sub::Suspended,
         }
     }
 
@@ -237,9 +266,18 @@ impl<T, H> State<T, H> {
     /// The task awaited by a suspended task that has a cancel pending: the
     /// prologue reads its outcome first, as asyncio's `__wakeup` calls
     /// `future.result()` before the step (see [`Self::transition_to_running`]).
-    pub(crate) fn awaited_to_read(&self) -> Option<AnyTask> {
+    pub(crate) fn awaited_to_read(&self) -> Option<Awaited> {
         match &self.waiter {
-            Waiter::Task(t) if self.must_cancel => Some(t.clone()),
+            Waiter::Tasks(t) if self.must_cancel => Some(t.clone()),
+            _ => None,
+        }
+    }
+
+    /// The task shown as `wait_for=` in the repr (spec §1.17): set while
+    /// suspended on tasks, or woken but not yet resumed.
+    pub(crate) fn wait_for(&self) -> Option<AnyTask> {
+        match &self.waiter {
+            Waiter::Tasks(t) => Some(t.first().clone()),
             _ => None,
         }
     }
@@ -286,13 +324,13 @@ impl<T, H> State<T, H> {
     /// The end of a step whose body returned `Pending` (spec §1.4, YIELD).
     pub(crate) fn transition_to_suspended(
         &mut self,
-        awaited: Option<AnyTask>,
+        awaited: Option<Awaited>,
         catch_depth: u32,
     ) -> SuspendAction {
         self.catch_depth = catch_depth;
         self.suspension = Suspension(self.suspension.0.wrapping_add(1));
         self.waiter = match awaited {
-            Some(t) => Waiter::Task(t),
+            Some(t) => Waiter::Tasks(t),
             None => Waiter::Leaf(None),
         };
         if self.woken_while_running {
@@ -306,7 +344,7 @@ impl<T, H> State<T, H> {
         }
         // cancel() was called during this step: hand it to what we now await.
         match &mut self.waiter {
-            Waiter::Task(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
+            Waiter::Tasks(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
             Waiter::Leaf(slot) => {
                 self.must_cancel = false;
                 *slot = Some(CancelledError::from_message(self.cancel_message.clone()));
@@ -330,20 +368,23 @@ impl<T, H> State<T, H> {
     }
 
     /// The terminal transition of a step that returned (spec §1.4).
-    /// Returns the done list to dispatch.
-    pub(crate) fn transition_to_complete(
+    pub(crate) fn transition_to_complete<T>(
         &mut self,
         outcome: Result<T, TaskError>,
-    ) -> Vec<Entry<H>> {
+    ) -> Completion<T, H> {
         debug_assert!(!self.is_done(), "a task completes once");
+        let (mut value, mut discarded) = (None, None);
         self.phase = match outcome {
             Ok(v) if self.must_cancel => {
                 // Cancelled during the step that returned: the value is lost.
                 self.must_cancel = false;
-                drop(v);
+                discarded = Some(v);
                 Phase::Cancelled
             }
-            Ok(v) => Phase::Finished(v),
+            Ok(v) => {
+                value = Some(v);
+                Phase::Finished
+            }
             Err(TaskError::Cancelled(e)) => {
                 self.cancelled_exc = Some(e);
                 self.cancel_message = None;
@@ -359,7 +400,11 @@ impl<T, H> State<T, H> {
                 Phase::Failed(Failure::from_error(other))
             }
         };
-        self.finish_common()
+        Completion {
+            entries: self.finish_common(),
+            value,
+            discarded,
+        }
     }
 
     /// The runtime went away while the task was pending.
@@ -383,14 +428,12 @@ impl<T, H> State<T, H> {
         }
     }
 
-    /// `result()` (spec §1.13).
-    pub(crate) fn result(&mut self) -> Result<T, TaskError>
-    where
-        T: Clone,
-    {
+    /// `result()` (spec §1.13), up to the value: `Ok(())` when the task
+    /// finished with a value, which the caller reads from the value slot.
+    pub(crate) fn result(&mut self) -> Result<(), TaskError> {
         match &self.phase {
             Phase::Pending => Err(TaskError::InvalidState(InvalidStateError::result_not_set())),
-            Phase::Finished(v) => Ok(v.clone()),
+            Phase::Finished => Ok(()),
             Phase::Failed(f) => {
                 let f = f.clone();
                 self.log_traceback = false;
@@ -406,7 +449,7 @@ impl<T, H> State<T, H> {
             Phase::Pending => Err(TaskError::InvalidState(
                 InvalidStateError::exception_not_set(),
             )),
-            Phase::Finished(_) => Ok(None),
+            Phase::Finished => Ok(None),
             Phase::Failed(f) => {
                 let f = f.clone();
                 self.log_traceback = false;
@@ -421,7 +464,7 @@ impl<T, H> State<T, H> {
         match self.phase {
             Phase::Pending if self.num_cancels > 0 => "cancelling",
             Phase::Pending => "pending",
-            Phase::Finished(_) | Phase::Failed(_) => "finished",
+            Phase::Finished | Phase::Failed(_) => "finished",
             Phase::Cancelled => "cancelled",
         }
     }
@@ -431,7 +474,7 @@ impl<T, H> State<T, H> {
 mod tests {
     use super::*;
 
-    fn fresh() -> State<i32, ()> {
+    fn fresh() -> State<()> {
         State::new(TaskName::Given("t".into()))
     }
 
@@ -493,7 +536,8 @@ mod tests {
         let mut s = fresh();
         let _ = s.transition_to_running(None);
         let _ = s.transition_to_cancel_requested(Some("m"));
-        let _ = s.transition_to_complete(Ok(5));
+        let done = s.transition_to_complete(Ok(5));
+        assert_eq!((done.value, done.discarded), (None, Some(5)));
         assert_eq!(s.state_word(), "cancelled");
         for _ in 0..2 {
             match s.result() {
@@ -507,7 +551,7 @@ mod tests {
     fn raised_cancel_message_is_handed_out_once() {
         let mut s = fresh();
         let _ = s.transition_to_running(None);
-        let _ = s.transition_to_complete(Err(CancelledError::with_message("x").into()));
+        let _ = s.transition_to_complete::<i32>(Err(CancelledError::with_message("x").into()));
         assert_eq!(
             s.result().unwrap_err().cancelled().unwrap().message(),
             Some("x")
@@ -519,7 +563,7 @@ mod tests {
     fn cancel_on_done_clears_log_traceback() {
         let mut s = fresh();
         let _ = s.transition_to_running(None);
-        let _ = s.transition_to_complete(Err(TaskError::Failed(Failure::from_error("e"))));
+        let _ = s.transition_to_complete::<i32>(Err(TaskError::Failed(Failure::from_error("e"))));
         assert!(s.log_traceback);
         assert!(matches!(
             s.transition_to_cancel_requested(None),
@@ -527,5 +571,40 @@ mod tests {
         ));
         assert!(!s.log_traceback);
         assert_eq!(s.num_cancels, 0);
+    }
+
+    #[test]
+    fn cancelling_saturates_instead_of_wrapping() {
+        let mut s = fresh();
+        s.num_cancels = u32::MAX - 1;
+        for _ in 0..3 {
+            assert!(matches!(
+                s.transition_to_cancel_requested(None),
+                CancelAction::Requested { .. }
+            ));
+        }
+        assert_eq!(s.num_cancels, u32::MAX);
+        assert_eq!(s.state_word(), "cancelling");
+        assert_eq!(s.transition_uncancel(), u32::MAX - 1);
+    }
+
+    #[test]
+    fn a_cycle_makes_the_task_take_the_request() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        let _ = s.transition_to_suspended(None, 0);
+        assert!(matches!(
+            s.route_cancel_in_cycle(Some("loop")),
+            CancelAction::Requested { wake: true }
+        ));
+        assert!(s.must_cancel);
+        assert_eq!(s.num_cancels, 0, "a cycle step is not a new request");
+        s.transition_on_wake();
+        match s.transition_to_running(None) {
+            StepStart::Run {
+                deliver: Some(e), ..
+            } => assert_eq!(e.message(), Some("loop")),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,0 +1,218 @@
+//! [`CallbackQueue`]: the `call_soon` FIFO of a hosted runtime, drained by
+//! one [`Dispatcher`] future.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use aiotask_api::ExceptionContext;
+
+use crate::env::{Job, drop_job, run_job};
+use crate::reporter::Reporter;
+use crate::sync::{Mutex, lock};
+
+/// A FIFO of jobs drained by one dispatcher future: how runtimes that only
+/// run futures (tokio, async-executor) implement `call_soon` without a task
+/// per callback.
+///
+/// ```
+/// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+/// use aiotask_core::CallbackQueue;
+///
+/// let queue = Arc::new(CallbackQueue::default());
+/// let ran = Arc::new(AtomicUsize::new(0));
+/// let r = ran.clone();
+/// queue.push(Box::new(move || { r.fetch_add(1, Ordering::SeqCst); }));
+/// assert_eq!(queue.run_batch(|_| {}), 1);
+/// assert_eq!(ran.load(Ordering::SeqCst), 1);
+/// ```
+#[derive(Default)]
+pub struct CallbackQueue {
+    inner: Mutex<QueueInner>,
+}
+
+#[derive(Default)]
+struct QueueInner {
+    jobs: VecDeque<Job>,
+    waker: Option<Waker>,
+    closed: bool,
+}
+
+impl CallbackQueue {
+    /// Appends a job and wakes the dispatcher. Jobs pushed after
+    /// [`close`](Self::close) are dropped unrun.
+    ///
+    /// ```
+    /// let q = aiotask_core::CallbackQueue::default();
+    /// q.push(Box::new(|| {}));
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    pub fn push(&self, job: Job) {
+        let waker = {
+            let mut inner = lock(&self.inner);
+            if inner.closed {
+                drop(inner);
+                drop_job(job);
+                return;
+            }
+            inner.jobs.push_back(job);
+            inner.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// How many jobs are queued.
+    ///
+    /// ```
+    /// assert_eq!(aiotask_core::CallbackQueue::default().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        lock(&self.inner).jobs.len()
+    }
+
+    /// True once [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// let q = aiotask_core::CallbackQueue::default();
+    /// q.close();
+    /// assert!(q.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        lock(&self.inner).closed
+    }
+
+    /// True when no job is queued.
+    ///
+    /// ```
+    /// assert!(aiotask_core::CallbackQueue::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Stops accepting jobs and drops the queued ones (the loop is going away).
+    ///
+    /// ```
+    /// let q = aiotask_core::CallbackQueue::default();
+    /// q.close();
+    /// q.push(Box::new(|| unreachable!()));
+    /// assert!(q.is_empty());
+    /// ```
+    pub fn close(&self) {
+        let (jobs, waker) = {
+            let mut inner = lock(&self.inner);
+            inner.closed = true;
+            (std::mem::take(&mut inner.jobs), inner.waker.take())
+        };
+        for job in jobs {
+            drop_job(job);
+        }
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Runs the jobs queued now (one tick); jobs they queue wait for the next
+    /// batch. Panics are passed to `report`. Returns how many ran.
+    ///
+    /// ```
+    /// let q = aiotask_core::CallbackQueue::default();
+    /// q.push(Box::new(|| panic!("callback bug")));
+    /// let mut reports = 0;
+    /// q.run_batch(|_| reports += 1);
+    /// assert_eq!(reports, 1);
+    /// ```
+    pub fn run_batch(&self, mut report: impl FnMut(ExceptionContext)) -> usize {
+        let batch = std::mem::take(&mut lock(&self.inner).jobs);
+        let n = batch.len();
+        for job in batch {
+            run_job(job, &mut report);
+        }
+        n
+    }
+
+    /// A future that drains the queue forever, one batch per poll, until the
+    /// queue is closed. Spawn it once on the runtime that runs the tasks.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let q = Arc::new(aiotask_core::CallbackQueue::default());
+    /// let reporter = Arc::new(aiotask_core::Reporter::default());
+    /// let dispatcher = q.clone().dispatcher(reporter);
+    /// q.close();
+    /// # drop(dispatcher);
+    /// ```
+    pub fn dispatcher(self: Arc<Self>, reporter: Arc<Reporter>) -> Dispatcher {
+        Dispatcher {
+            queue: self,
+            reporter,
+        }
+    }
+}
+
+impl fmt::Debug for CallbackQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackQueue")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+/// The future returned by [`CallbackQueue::dispatcher`]: each poll runs
+/// one batch (one tick) of queued jobs; it ends once the queue is closed.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::{CallbackQueue, Dispatcher, Reporter};
+/// let queue = Arc::new(CallbackQueue::default());
+/// let dispatcher: Dispatcher = queue.clone().dispatcher(Arc::new(Reporter::default()));
+/// queue.close();
+/// # drop(dispatcher);
+/// ```
+#[must_use = "the dispatcher runs callbacks only while it is polled"]
+pub struct Dispatcher {
+    queue: Arc<CallbackQueue>,
+    reporter: Arc<Reporter>,
+}
+
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("queue", &self.queue)
+            .finish()
+    }
+}
+
+impl Future for Dispatcher {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let reporter = self.reporter.clone();
+        let ran = self.queue.run_batch(|ctx| reporter.report(ctx));
+        let mut inner = lock(&self.queue.inner);
+        if inner.closed {
+            return Poll::Ready(());
+        }
+        if ran > 0 && !inner.jobs.is_empty() {
+            // More work arrived during the batch: yield, then run it next tick.
+            drop(inner);
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if !inner.jobs.is_empty() {
+            drop(inner);
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        match &inner.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => inner.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
