@@ -70,6 +70,7 @@ pub mod cancelling;
 pub mod catching;
 pub mod clock;
 pub mod cross_thread;
+pub mod hostile;
 pub mod lifecycle;
 pub mod names;
 pub mod panics;
@@ -246,6 +247,18 @@ macro_rules! __with_check_list {
                 callback_added_from_a_thread,
                 wake_from_a_thread,
                 last_handle_dropped_on_a_thread_detaches,
+            }
+            hostile {
+                a_deep_await_chain_is_cancelled_without_recursion,
+                a_cycle_of_awaits_is_cancelled_once_each,
+                a_cancel_reaches_every_task_a_step_awaits,
+                repr_shows_the_awaited_task,
+                a_value_holding_its_own_task_prints_dots,
+                a_destructor_panicking_with_a_panicking_payload_is_contained,
+                a_callback_panicking_with_a_panicking_payload_is_contained,
+                a_panicking_handler_does_not_stop_the_runtime,
+                a_value_panicking_on_drop_is_reported,
+                names_escape_like_python,
             }
             runtime_drop {
                 pending_tasks_are_reported_and_cancelled,
