@@ -489,7 +489,7 @@ pub fn drop_pending<R: Runtime>(make: impl Fn() -> R, config: &Config) -> Pendin
 /// they are all done when it fires and the heap count is exact. The reports
 /// need no settling. On the other flavours, whose timers belong to the
 /// runtime, this changes nothing.
-fn settle<R: Runtime>(make: &impl Fn() -> R) {
+pub fn settle<R: Runtime>(make: &impl Fn() -> R) {
     let rt = make();
     let h = rt.handle();
     let nap = rt.run(async move { h.sleep(Duration::from_millis(1)).await });
