@@ -477,3 +477,102 @@ fn repr_of<T: Task>(t: &T) -> String {
 fn wait_until_blocking(what: &str, cond: impl FnMut() -> bool) {
     crate::support::block_until(what, cond);
 }
+
+/// A value that, in its `Clone`, `Debug` and `Drop`, calls methods of the
+/// task whose value it is (through the slot it shares).
+struct Meddler(Arc<Mutex<Option<AnyTask>>>);
+
+impl Meddler {
+    fn meddle(&self) -> usize {
+        let task = self.0.lock().unwrap().clone();
+        match task {
+            Some(t) => {
+                let _ = (t.cancelled(), t.cancelling(), t.name());
+                // `cancel()` takes the lock too; on a done task it only answers.
+                let _ = t.done() && t.cancel();
+                format!("{t:?}").len()
+            }
+            None => 0,
+        }
+    }
+}
+
+impl Clone for Meddler {
+    fn clone(&self) -> Self {
+        self.meddle();
+        Self(self.0.clone())
+    }
+}
+
+impl std::fmt::Debug for Meddler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Meddler({})", self.meddle())
+    }
+}
+
+impl Drop for Meddler {
+    fn drop(&mut self) {
+        self.meddle();
+    }
+}
+
+/// Issue 10 item 5 (the rule "no user code under a task's lock"): a value
+/// whose `Clone`, `Debug` and `Drop` call its own task's methods, a
+/// callback whose captures do the same when the callback is removed, and a
+/// handler that prints the task: nothing deadlocks (a lock held across any
+/// of them would hang this check until its timeout).
+pub fn user_code_runs_without_the_task_lock<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let slot: Arc<Mutex<Option<AnyTask>>> = Arc::default();
+    let s = slot.clone();
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let p = printed.clone();
+    let seen = slot.clone();
+    h.set_exception_handler(Some(Arc::new(move |_: &aiotask_api::ExceptionContext| {
+        let task = seen.lock().unwrap().clone();
+        if let Some(t) = task {
+            p.lock().unwrap().push(format!("{t:?}"));
+        }
+    })));
+    let (value_debug, removed) = run(fx.runtime(), async move {
+        let gate = Gate::new();
+        let g = gate.clone();
+        let s2 = s.clone();
+        let t: TaskOf<R, Meddler> = h.create_named_task("M", async move {
+            g.wait().await;
+            Meddler(s2)
+        });
+        *s.lock().unwrap() = Some(t.as_any());
+        // A callback whose capture meddles when it is dropped by removal.
+        let capture = Meddler(s.clone());
+        let cb = aiotask_api::DoneCallback::new(move |_: &TaskOf<R, Meddler>| {
+            let _ = &capture;
+        });
+        t.add_done_callback(&cb);
+        let removed = t.remove_done_callback(&cb);
+        drop(cb);
+        gate.set(());
+        let _ = t.clone().await; // clones the value: `Clone` meddles
+        let debug = format!("{t:?}"); // formats the value: `Debug` meddles
+        h.call_exception_handler(aiotask_api::ExceptionContext::new(ReportKind::Custom));
+        (debug, removed)
+    });
+    // Break the cycle task → value → task; the value's `Drop` meddles.
+    let task = slot.lock().unwrap().take().expect("the task");
+    assert!(
+        task.done() && !task.cancelled(),
+        "the task finished with its value"
+    );
+    drop(task);
+    assert_eq!(removed, 1, "the callback was removed");
+    assert!(
+        value_debug.starts_with("<Task finished name='M' result=Meddler("),
+        "the repr: {value_debug}"
+    );
+    assert_eq!(
+        printed.lock().unwrap().as_slice(),
+        ["<Task finished name='M'>"],
+        "the handler printed the task"
+    );
+    Outcome::Pass
+}

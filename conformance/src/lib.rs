@@ -259,6 +259,7 @@ macro_rules! __with_check_list {
                 a_panicking_handler_does_not_stop_the_runtime,
                 a_value_panicking_on_drop_is_reported,
                 names_escape_like_python,
+                user_code_runs_without_the_task_lock,
             }
             runtime_drop {
                 pending_tasks_are_reported_and_cancelled,
