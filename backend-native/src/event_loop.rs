@@ -66,6 +66,10 @@ pub(crate) struct Local {
     ready: RefCell<VecDeque<Ready>>,
     /// Entries put at the front during this tick: they run in it too.
     inserted: std::cell::Cell<usize>,
+    /// True while [`drive`] runs this loop: a nested `run` is refused
+    /// before it creates anything. A field rather than a look at
+    /// [`CURRENT`], so the answer holds while thread-locals are torn down.
+    running: std::cell::Cell<bool>,
 }
 
 aiotask_core::thread_local_shim! {
@@ -96,6 +100,7 @@ impl LoopShared {
             shared: Arc::downgrade(&shared),
             ready: RefCell::new(VecDeque::new()),
             inserted: std::cell::Cell::new(0),
+            running: std::cell::Cell::new(false),
         });
         (shared, local)
     }
@@ -122,21 +127,31 @@ impl LoopShared {
 
     /// Queues an entry: on the ready queue when called on this loop's
     /// thread, else on the injection queue, waking the loop.
+    ///
+    /// Thread-locals that are gone (a runtime dropped during thread exit)
+    /// count as "not on the loop thread": the entry goes to the injection
+    /// queue, which a closed loop refuses.
     pub(crate) fn schedule(&self, entry: Ready) {
-        let entry = CURRENT.with(|cur| match cur.borrow().as_ref() {
-            Some(local) if local.id == self.id => {
-                if SCHEDULE_FIRST.with(|f| f.replace(false)) {
-                    local.ready.borrow_mut().push_front(entry);
-                    local.inserted.set(local.inserted.get() + 1);
-                } else {
-                    local.ready.borrow_mut().push_back(entry);
-                }
-                None
+        let mut entry = Some(entry);
+        let _ = CURRENT.try_with(|cur| {
+            let Ok(cur) = cur.try_borrow() else { return };
+            let Some(local) = cur.as_ref().filter(|l| l.id == self.id) else {
+                return;
+            };
+            let Some(entry) = entry.take() else { return };
+            let first = SCHEDULE_FIRST
+                .try_with(|f| f.replace(false))
+                .unwrap_or(false);
+            if first {
+                local.ready.borrow_mut().push_front(entry);
+                local.inserted.set(local.inserted.get() + 1);
+            } else {
+                local.ready.borrow_mut().push_back(entry);
             }
-            _ => Some(entry),
         });
         let Some(entry) = entry else { return };
         if self.is_closed() {
+            let _ = aiotask_api::drop_quietly(entry);
             return;
         }
         lock(&self.inject).push_back(entry);
@@ -193,7 +208,7 @@ impl LoopShared {
     }
 
     fn on_loop_thread(&self) -> bool {
-        CURRENT.with(|cur| cur.borrow().as_ref().is_some_and(|l| l.id == self.id))
+        current_local().is_some_and(|l| l.id == self.id)
     }
 
     /// Wakes every timer that is due; returns the next deadline.
@@ -233,11 +248,15 @@ impl Env for LoopShared {
         self.reporter.report(context);
     }
 
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// asyncio's `wakeup` runs the awaiter's step in place: the woken task
     /// goes to the front of the ready queue, `then` right behind it, and
     /// both run in the current tick.
     fn wake_inline(&self, waker: Waker, then: Option<Job>) {
-        let local = CURRENT.with(|cur| cur.borrow().as_ref().filter(|l| l.id == self.id).cloned());
+        let local = current_local().filter(|l| l.id == self.id);
         let Some(local) = local else {
             waker.wake();
             if let Some(job) = then {
@@ -245,9 +264,12 @@ impl Env for LoopShared {
             }
             return;
         };
-        SCHEDULE_FIRST.with(|f| f.set(true));
+        // `current_local` just read a thread-local, so these are alive.
+        let _ = SCHEDULE_FIRST.try_with(|f| f.set(true));
         waker.wake();
-        let woke_here = !SCHEDULE_FIRST.with(|f| f.replace(false));
+        let woke_here = !SCHEDULE_FIRST
+            .try_with(|f| f.replace(false))
+            .unwrap_or(true);
         if let Some(job) = then {
             let at = usize::from(woke_here);
             local.ready.borrow_mut().insert(at, Ready::Job(job));
@@ -265,49 +287,94 @@ impl fmt::Debug for LoopShared {
     }
 }
 
+/// The loop running on this thread, if any (`None` too once this thread's
+/// thread-locals are being destroyed).
+fn current_local() -> Option<Rc<Local>> {
+    CURRENT
+        .try_with(|cur| cur.try_borrow().ok().and_then(|c| c.clone()))
+        .ok()
+        .flatten()
+}
+
 /// The loop running on this thread, if any.
 pub(crate) fn current_shared() -> Option<Arc<LoopShared>> {
-    CURRENT.with(|cur| cur.borrow().as_ref().and_then(|l| l.shared.upgrade()))
+    current_local().and_then(|l| l.shared.upgrade())
+}
+
+/// True while `local`'s loop is running (inside `run` or
+/// `run_until_complete`): asyncio's `_check_running`.
+pub(crate) fn is_running(local: &Local) -> bool {
+    local.running.get()
 }
 
 /// Makes `local` the current loop of this thread until dropped.
+///
+/// Every thread-local access tolerates teardown: during thread exit (a
+/// runtime kept in a `thread_local!`) the loop is entered without the
+/// registration, and wakes made meanwhile go through the injection queue.
 pub(crate) struct Enter {
-    previous: Option<Rc<Local>>,
-    shared: Arc<LoopShared>,
+    /// The loop that was current before, when the registration was made.
+    previous: Option<Option<Rc<Local>>>,
+    /// Set when this enter registered the thread for cross-thread wakes.
+    shared: Option<Arc<LoopShared>>,
 }
 
 impl Enter {
-    /// Enters the loop on this thread.
-    ///
-    /// # Panics
-    ///
-    /// When this loop is already running on this thread (a nested `run`),
-    /// as asyncio raises `RuntimeError('This event loop is already running')`.
-    pub(crate) fn new(shared: &Arc<LoopShared>, local: &Rc<Local>) -> Self {
-        let previous = CURRENT.with(|cur| cur.borrow_mut().replace(local.clone()));
-        if previous.as_ref().is_some_and(|p| p.id == local.id) {
-            CURRENT.with(|cur| *cur.borrow_mut() = previous);
-            panic!("this event loop is already running");
-        }
-        *lock(&shared.thread) = Some(crate::sync::current());
-        Self {
-            previous,
-            shared: shared.clone(),
-        }
+    /// Enters the loop on this thread; with `park`, other threads' wakes
+    /// unpark this thread. A nested `run` of the same loop is refused by
+    /// the callers, before they get here ([`is_running`]).
+    pub(crate) fn new(shared: &Arc<LoopShared>, local: &Rc<Local>, park: bool) -> Self {
+        let previous = CURRENT
+            .try_with(|cur| {
+                cur.try_borrow_mut()
+                    .ok()
+                    .map(|mut c| c.replace(local.clone()))
+            })
+            .ok()
+            .flatten();
+        let shared = park.then(|| {
+            *lock(&shared.thread) = Some(crate::sync::current());
+            shared.clone()
+        });
+        Self { previous, shared }
     }
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        *lock(&self.shared.thread) = None;
-        let previous = self.previous.take();
-        CURRENT.with(|cur| *cur.borrow_mut() = previous);
+        if let Some(shared) = self.shared.take() {
+            *lock(&shared.thread) = None;
+        }
+        if let Some(previous) = self.previous.take() {
+            // The replaced value (this loop) is dropped outside the borrow.
+            let _ours = CURRENT
+                .try_with(|cur| {
+                    cur.try_borrow_mut()
+                        .ok()
+                        .map(|mut c| std::mem::replace(&mut *c, previous))
+                })
+                .ok()
+                .flatten();
+        }
     }
 }
 
-/// Runs ticks until `stop()` is true after a tick.
+/// Clears the loop's `running` flag, even on unwind.
+struct Running<'a>(&'a Local);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.set(false);
+    }
+}
+
+/// Runs ticks until `stop()` is true after a tick. The caller checked
+/// [`is_running`] first.
 pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn() -> bool) {
-    let _enter = Enter::new(shared, local);
+    debug_assert!(!is_running(local), "a nested run is refused before driving");
+    local.running.set(true);
+    let _running = Running(local);
+    let _enter = Enter::new(shared, local, true);
     while !stop() {
         tick(shared, local);
     }
@@ -357,8 +424,13 @@ fn park(shared: &LoopShared, next_deadline: Option<Instant>) {
 /// Ends the loop: every pending task is destroyed (reported, cancelled),
 /// queued entries are dropped. Runs on the loop thread, from the runtime's
 /// `Drop`.
+///
+/// Nothing here unwinds, whatever the reports, wakers and destructors do:
+/// each task's `destroy` and each dropped entry is contained on its own, so
+/// every task still pending is ended here, on the loop thread, and no
+/// future outlives the loop to be dropped elsewhere (rule 4 of `cell`).
 pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
-    let _enter = Enter::new(shared, local);
+    let _enter = Enter::new(shared, local, false);
     let live = {
         let mut live = lock(&shared.live);
         shared.closed.store(true, Ordering::Release);
@@ -366,7 +438,7 @@ pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
     };
     if let Some(live) = live {
         for (_, task) in live {
-            task.destroy();
+            let _ = aiotask_api::call_quietly(move || task.destroy());
         }
     }
     // Drop queued steps and jobs; what they drop may queue more, which the
@@ -377,10 +449,21 @@ pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
         if drained.is_empty() {
             break;
         }
-        drop(drained);
+        for entry in drained {
+            let _ = aiotask_api::drop_quietly(entry);
+        }
     }
-    let mut timers = lock(&shared.timers);
-    timers.wakers.clear();
-    timers.by_deadline.clear();
-    shared.armed_timers.store(0, Ordering::Release);
+    let (wakers, deadlines) = {
+        let mut timers = lock(&shared.timers);
+        shared.armed_timers.store(0, Ordering::Release);
+        (
+            std::mem::take(&mut timers.wakers),
+            std::mem::take(&mut timers.by_deadline),
+        )
+    };
+    drop(deadlines);
+    // Outside the lock: a waker may hold the last handle of a task.
+    for (_, waker) in wakers {
+        let _ = aiotask_api::drop_quietly(waker);
+    }
 }

@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
+use aiotask_api::{
+    AnyTask, ExceptionContext, ExceptionHandler, RuntimeError, RuntimeErrorKind, TaskError,
+    TaskOutput,
+};
 use aiotask_core::{Env, Task};
 
 use crate::cell::NativeCell;
@@ -24,8 +27,21 @@ use crate::event_loop::{self, Local, LoopShared};
 /// callbacks and `call_soon` jobs all run there, in one FIFO. Other threads
 /// reach it through a [`Handle`]: they can create tasks, cancel, and wake.
 ///
-/// Dropping the runtime ends every pending task: each is reported as
-/// `Task was destroyed but it is pending!` and ends cancelled.
+/// Dropping the runtime ends every pending task, on this thread: each is
+/// reported as `Task was destroyed but it is pending!` and ends cancelled.
+/// No report, waker or destructor that panics stops that: each task is
+/// ended on its own, so no future of this loop outlives it (nor is dropped
+/// on another thread). Once every task is ended, the exception handler is
+/// reset to the default, so a handler that holds this runtime's own
+/// [`Handle`] does not keep the loop alive; later reports (a failure whose
+/// last handle goes away afterwards) go to standard error. A runtime kept
+/// in a `thread_local!` may be dropped at thread exit.
+///
+/// A task of a runtime nobody runs waits until that runtime runs again, as
+/// a future of a stopped asyncio loop does: awaiting it from another
+/// runtime suspends the awaiter (`done()` stays false on both), and
+/// `cancel()` still answers at once (the request is delivered when the
+/// task's runtime runs, or the task ends cancelled when it is dropped).
 ///
 /// ```
 /// use aiotask_native::Runtime;
@@ -80,23 +96,32 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The task's [`TaskError`] when it was cancelled or failed.
-    ///
-    /// # Panics
-    ///
-    /// When called while this loop is already running (from inside one of
-    /// its tasks), as asyncio raises `RuntimeError`.
+    /// The task's [`TaskError`] when it was cancelled or failed, or, before
+    /// anything runs, a [`TaskError::Runtime`]:
+    /// [`AlreadyRunning`](RuntimeErrorKind::AlreadyRunning) when called
+    /// while this loop is already running (from inside one of its tasks),
+    /// [`OtherRuntime`](RuntimeErrorKind::OtherRuntime) when `task` belongs
+    /// to another runtime (asyncio raises for a future of another loop).
     ///
     /// ```
-    /// use aiotask_api::RuntimeHandle as _;
+    /// use aiotask_api::{RuntimeErrorKind, RuntimeHandle as _};
     /// let rt = aiotask_native::Runtime::new();
     /// let task = rt.handle().create_task(async { 15 });
     /// assert_eq!(rt.run_until_complete(&task).unwrap(), 15);
+    ///
+    /// let other = aiotask_native::Runtime::new();
+    /// let err = other.run_until_complete(&task).unwrap_err();
+    /// assert_eq!(err.runtime_error().unwrap().kind(), RuntimeErrorKind::OtherRuntime);
     /// ```
     pub fn run_until_complete<T: Clone + Send + 'static>(
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.check_running()?;
+        let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
+        if !std::ptr::eq(theirs, Arc::as_ptr(&self.shared).cast::<()>()) {
+            return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         // Like asyncio, stopping is itself a done callback: callbacks added
@@ -110,19 +135,39 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The main task's [`TaskError`] when it was cancelled or failed.
+    /// The main task's [`TaskError`] when it was cancelled or failed, or
+    /// [`TaskError::Runtime`] with [`AlreadyRunning`](RuntimeErrorKind::AlreadyRunning)
+    /// when called while this loop is already running (from inside one of
+    /// its tasks): then no task is created and `main` is dropped unpolled.
     ///
     /// ```
-    /// let rt = aiotask_native::Runtime::new();
+    /// use std::rc::Rc;
+    /// use aiotask_api::RuntimeErrorKind;
+    ///
+    /// let rt = Rc::new(aiotask_native::Runtime::new());
     /// assert_eq!(rt.run(async { "hi" }).unwrap(), "hi");
+    ///
+    /// let inner = rt.clone();
+    /// let refused = rt.run(async move { inner.run(async { unreachable!() }).unwrap_err() });
+    /// assert_eq!(refused.unwrap().runtime_error().unwrap().kind(), RuntimeErrorKind::AlreadyRunning);
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
         F: Future + 'static,
         F::Output: Clone + Send + 'static,
     {
+        self.check_running()?;
         let task = NativeCell::spawn(&self.shared, None, async move { Ok(main.await) });
         self.run_until_complete(&task)
+    }
+
+    /// asyncio's `_check_running`: a nested run is refused before it makes
+    /// or runs anything.
+    fn check_running(&self) -> Result<(), TaskError> {
+        if event_loop::is_running(&self.local) {
+            return Err(RuntimeError::new(RuntimeErrorKind::AlreadyRunning).into());
+        }
+        Ok(())
     }
 
     /// Creates a task whose future need not be `Send`: it never leaves this
@@ -153,6 +198,10 @@ impl Default for Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         event_loop::close(&self.shared, &self.local);
+        // Every task is ended and its "destroyed" report made: break the
+        // cycle loop -> handler -> Handle -> loop of a handler that holds
+        // this runtime's own handle.
+        self.shared.reporter.set_handler(None);
     }
 }
 
@@ -188,6 +237,9 @@ impl aiotask_api::Runtime for Runtime {
 /// `get_running_loop()`): create tasks, sleep, read the clock, report.
 /// Its methods are those of [`aiotask_api::RuntimeHandle`].
 ///
+/// A handle does not run the loop: tasks it creates start when the
+/// [`Runtime`] runs, and awaiting them from elsewhere waits until then.
+///
 /// ```
 /// use aiotask_api::RuntimeHandle as _;
 /// let rt = aiotask_native::Runtime::new();
@@ -222,7 +274,8 @@ impl aiotask_api::RuntimeHandle for Handle {
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
         Sleep {
             shared: self.shared.clone(),
-            deadline: Instant::now() + duration,
+            // A duration past the clock's range means "practically never".
+            deadline: Instant::now().checked_add(duration),
             timer: None,
             zero: duration.is_zero(),
         }
@@ -251,6 +304,9 @@ impl aiotask_api::RuntimeHandle for Handle {
 
 /// The future of the native [`Handle`]'s `sleep`: it always suspends at
 /// least once, as `asyncio.sleep` does, and `sleep(0)` is a bare yield.
+/// A duration so long that its deadline cannot be represented
+/// (`Duration::MAX`) never fires and arms no timer; the sleeping task is
+/// still cancelled as any other.
 ///
 /// ```
 /// use std::time::Duration;
@@ -264,7 +320,8 @@ impl aiotask_api::RuntimeHandle for Handle {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     shared: Arc<LoopShared>,
-    deadline: Instant,
+    /// `None`: past the clock's range, never due.
+    deadline: Option<Instant>,
     timer: Option<u64>,
     zero: bool,
 }
@@ -282,14 +339,18 @@ impl Future for Sleep {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        if self.timer.is_some() && Instant::now() >= self.deadline {
-            let (id, deadline) = (self.timer.take(), self.deadline);
-            if let Some(id) = id {
+        let Some(deadline) = self.deadline else {
+            // Never due: only a cancellation (which wakes the task itself)
+            // ends this sleep.
+            return Poll::Pending;
+        };
+        if self.timer.is_some() && Instant::now() >= deadline {
+            if let Some(id) = self.timer.take() {
                 self.shared.remove_timer(id, deadline);
             }
             return Poll::Ready(());
         }
-        let id = self.shared.add_timer(self.timer, self.deadline, cx.waker());
+        let id = self.shared.add_timer(self.timer, deadline, cx.waker());
         self.timer = Some(id);
         Poll::Pending
     }
@@ -297,8 +358,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let (Some(id), false) = (self.timer, self.zero) {
-            self.shared.remove_timer(id, self.deadline);
+        if let (Some(id), Some(deadline), false) = (self.timer, self.deadline, self.zero) {
+            self.shared.remove_timer(id, deadline);
         }
     }
 }

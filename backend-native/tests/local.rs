@@ -23,18 +23,21 @@ fn local_tasks_may_hold_non_send_state() {
     assert_eq!(*log.borrow(), ["parent", "child"]);
 }
 
+/// Issue 10 item 8: a nested `run` is a returned `AlreadyRunning` error
+/// (asyncio's `RuntimeError`), not a panic that fails the calling task.
 #[test]
-fn running_the_loop_from_its_own_task_fails_that_task() {
+fn running_the_loop_from_its_own_task_is_refused() {
     let rt = Rc::new(Runtime::new());
     let inner = rt.clone();
-    let task = rt.create_local_task(async move {
-        let _ = inner.run(async { 1 });
-    });
-    let err = rt.run_until_complete(&task).unwrap_err();
-    let failure = err.failure().expect("a panic is captured as a failure");
+    let task = rt.create_local_task(async move { inner.run(async { 1 }).unwrap_err() });
+    let err = rt.run_until_complete(&task).unwrap();
     assert_eq!(
-        failure.panic_message(),
-        Some("this event loop is already running")
+        err.runtime_error().map(|e| e.kind()),
+        Some(aiotask_api::RuntimeErrorKind::AlreadyRunning)
+    );
+    assert_eq!(
+        err.to_string(),
+        "runtime error: This event loop is already running"
     );
 }
 

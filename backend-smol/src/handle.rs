@@ -10,6 +10,7 @@ use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOu
 use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield, Task};
 use async_executor::Executor;
 
+use crate::live::Live;
 use crate::local::{Injector, SendFuture};
 use crate::timer::DetachedTimer;
 
@@ -26,6 +27,7 @@ pub(crate) enum Spawner {
 struct Inner {
     spawner: Spawner,
     env: Arc<HostedEnv>,
+    live: Arc<Live>,
     origin: Instant,
 }
 
@@ -38,6 +40,11 @@ struct Inner {
 /// runs the body through aiotask's single implementation of the contract,
 /// so async-io's timers and I/O work inside it. On the local flavour, a
 /// handle used on another thread hands the task to the executor's thread.
+///
+/// A handle does not run the executor: on the local flavour its tasks run
+/// only inside [`Runtime::run`](crate::Runtime::run), and awaiting one from
+/// elsewhere waits until then, as a future of a stopped asyncio loop does;
+/// `done()` stays false and `cancel()` still answers meanwhile.
 ///
 /// ```
 /// use aiotask_api::RuntimeHandle as _;
@@ -57,10 +64,17 @@ impl Handle {
         Self {
             inner: Arc::new(Inner {
                 spawner,
+                live: Live::new(&env),
                 env,
                 origin: Instant::now(),
             }),
         }
+    }
+
+    /// The count of this runtime's live futures, which every future it
+    /// spawns joins ([`Live::track`]).
+    pub(crate) fn live(&self) -> &Arc<Live> {
+        &self.inner.live
     }
 
     pub(crate) fn env(&self) -> &Arc<HostedEnv> {
@@ -87,7 +101,7 @@ impl Handle {
     {
         let cell = HostedCell::new(name, self.inner.env.clone());
         let task = cell.handle();
-        self.spawn_future(Box::pin(Hosted::new(cell, body)));
+        self.spawn_future(Box::pin(self.inner.live.track(Hosted::new(cell, body))));
         task
     }
 }

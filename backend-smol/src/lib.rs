@@ -50,6 +50,14 @@
 //! created on another thread is handed to the runtime's thread. Dropping
 //! an owned runtime drops its executor and ends every pending task as
 //! destroyed (reported, then cancelled); dropping an attached one detaches.
+//! Either way, once the executor has dropped every task of the runtime, its
+//! exception handler is reset to the default, so a handler that holds the
+//! runtime's own handle does not leak it.
+//!
+//! `run` and `run_until_complete` refuse, with a [`TaskError::Runtime`](aiotask_api::TaskError::Runtime)
+//! and before creating anything, a call from inside the runtime's own tasks
+//! or callbacks (`AlreadyRunning`) and a task of another runtime
+//! (`OtherRuntime`).
 //!
 //! # Example
 //!
@@ -80,6 +88,7 @@
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
 mod handle;
+mod live;
 mod local;
 mod runtime;
 mod timer;

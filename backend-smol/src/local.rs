@@ -47,7 +47,9 @@ impl Injector {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             inner: Mutex::new(InjectorInner::default()),
         });
-        EXECUTORS.with(|all| all.borrow_mut().push((injector.id, executor.clone())));
+        // During thread exit the registry may be gone: spawns from this
+        // thread then go through the queue, as from any other.
+        let _ = EXECUTORS.try_with(|all| all.borrow_mut().push((injector.id, executor.clone())));
         executor
             .spawn(drain(injector.clone(), Rc::downgrade(executor)))
             .detach();
@@ -58,12 +60,15 @@ impl Injector {
     /// thread, through the queue from any other. A runtime that is gone
     /// drops the future at once (for a task: reported destroyed).
     pub(crate) fn spawn(&self, future: SendFuture) {
-        let here = EXECUTORS.with(|all| {
-            all.borrow()
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map(|(_, ex)| ex.clone())
-        });
+        let here = EXECUTORS
+            .try_with(|all| {
+                all.borrow()
+                    .iter()
+                    .find(|(id, _)| *id == self.id)
+                    .map(|(_, ex)| ex.clone())
+            })
+            .ok()
+            .flatten();
         if let Some(executor) = here {
             executor.spawn(future).detach();
             return;
@@ -85,11 +90,16 @@ impl Injector {
     /// Unregisters the executor from this thread and stops accepting
     /// futures; the queued ones are dropped (their tasks are destroyed).
     pub(crate) fn close(&self) -> Option<Rc<LocalExecutor<'static>>> {
-        let executor = EXECUTORS.with(|all| {
-            let mut all = all.borrow_mut();
-            let at = all.iter().position(|(id, _)| *id == self.id)?;
-            Some(all.swap_remove(at).1)
-        });
+        // A runtime kept in a `thread_local!` is dropped at thread exit,
+        // possibly after the registry: then there is nothing to unregister.
+        let executor = EXECUTORS
+            .try_with(|all| {
+                let mut all = all.borrow_mut();
+                let at = all.iter().position(|(id, _)| *id == self.id)?;
+                Some(all.swap_remove(at).1)
+            })
+            .ok()
+            .flatten();
         let (queued, waker) = {
             let mut inner = self.lock();
             inner.closed = true;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use aiotask_api::{TaskError, TaskOutput};
+use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
 use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedLatch, Task};
 use async_executor::{Executor, LocalExecutor};
 
@@ -41,7 +41,6 @@ enum Kind {
     Local {
         executor: Option<Rc<LocalExecutor<'static>>>,
         injector: Arc<Injector>,
-        running: Cell<bool>,
     },
     Multi {
         executor: Option<Arc<Executor<'static>>>,
@@ -69,8 +68,18 @@ struct Worker {
 ///
 /// Dropping an owned runtime drops its executor: every task still pending
 /// is dropped, reported as `Task was destroyed but it is pending!` and ends
-/// cancelled, so its handles answer and awaiting them does not hang. For an
+/// cancelled, so its handles answer and awaiting them does not hang. Once
+/// the executor dropped every task and the dispatcher, the exception
+/// handler is reset to the default, so a handler that holds this runtime's
+/// own [`Handle`] does not keep it alive; reports made later (a failure
+/// whose last handle goes away afterwards) go to standard error. For an
 /// attached executor see [`from_executor`](Runtime::from_executor).
+///
+/// A task of a local runtime nobody runs waits until that runtime runs
+/// again, as a future of a stopped asyncio loop does: awaiting it from
+/// elsewhere suspends the awaiter (`done()` stays false on both), and
+/// `cancel()` still answers at once (the request is delivered when the
+/// runtime runs, or the task ends cancelled when the runtime is dropped).
 ///
 /// ```
 /// use aiotask_api::RuntimeHandle as _;
@@ -86,6 +95,9 @@ struct Worker {
 pub struct Runtime {
     handle: Handle,
     kind: Kind,
+    /// True while this thread is inside `run`/`run_until_complete`: the
+    /// runtime is `!Send`, so a nested call can only come from this thread.
+    running: Cell<bool>,
 }
 
 impl Runtime {
@@ -115,14 +127,17 @@ impl Runtime {
         let env = Arc::new(HostedEnv::new());
         let executor = Rc::new(LocalExecutor::new());
         let injector = Injector::install(&executor);
-        executor.spawn(env.dispatcher()).detach();
+        let handle = Handle::new(Spawner::Local(injector.clone()), env.clone());
+        executor
+            .spawn(handle.live().track(env.dispatcher()))
+            .detach();
         Self {
-            handle: Handle::new(Spawner::Local(injector.clone()), env),
+            handle,
             kind: Kind::Local {
                 executor: Some(executor),
                 injector,
-                running: Cell::new(false),
             },
+            running: Cell::new(false),
         }
     }
 
@@ -150,7 +165,10 @@ impl Runtime {
     pub fn multi_thread(workers: usize) -> Self {
         let executor = Arc::new(Executor::new());
         let env = Arc::new(HostedEnv::new());
-        executor.spawn(env.dispatcher()).detach();
+        let handle = Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env.clone());
+        executor
+            .spawn(handle.live().track(env.dispatcher()))
+            .detach();
         let workers = (0..workers.max(1))
             .map(|i| {
                 let stop = Arc::new(HostedLatch::default());
@@ -166,11 +184,12 @@ impl Runtime {
             })
             .collect();
         Self {
-            handle: Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env),
+            handle,
             kind: Kind::Multi {
                 executor: Some(executor),
                 workers,
             },
+            running: Cell::new(false),
         }
     }
 
@@ -187,7 +206,10 @@ impl Runtime {
     /// dispatched while the executor runs, and handles keep working. When
     /// the executor itself is dropped, every aiotask task still pending on
     /// it is reported as destroyed and ends cancelled, as with an owned
-    /// runtime. The handles hold the executor weakly: they never keep it alive.
+    /// runtime; once it dropped every task and the dispatcher, the exception
+    /// handler is reset to the default (so a handler holding this runtime's
+    /// handle is let go). The handles hold the executor weakly: they never
+    /// keep it alive.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -201,10 +223,14 @@ impl Runtime {
     #[must_use]
     pub fn from_executor(executor: Arc<Executor<'static>>) -> Self {
         let env = Arc::new(HostedEnv::new());
-        executor.spawn(env.dispatcher()).detach();
+        let handle = Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env.clone());
+        executor
+            .spawn(handle.live().track(env.dispatcher()))
+            .detach();
         Self {
-            handle: Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env),
+            handle,
             kind: Kind::Attached { executor },
+            running: Cell::new(false),
         }
     }
 
@@ -245,39 +271,43 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The task's [`TaskError`] when it was cancelled or failed.
-    ///
-    /// # Panics
-    ///
-    /// On the local flavour, when called while this runtime is already
-    /// running (from inside one of its tasks), as asyncio raises
-    /// `RuntimeError`.
+    /// The task's [`TaskError`] when it was cancelled or failed, or, before
+    /// anything runs, a [`TaskError::Runtime`]:
+    /// [`AlreadyRunning`](RuntimeErrorKind::AlreadyRunning) when called
+    /// while this runtime is already running (from inside one of its tasks
+    /// or callbacks, on this thread), as asyncio raises `RuntimeError`;
+    /// [`OtherRuntime`](RuntimeErrorKind::OtherRuntime) when `task` belongs
+    /// to another runtime.
     ///
     /// ```
-    /// use aiotask_api::RuntimeHandle as _;
+    /// use aiotask_api::{RuntimeErrorKind, RuntimeHandle as _};
     /// let rt = aiotask_smol::Runtime::new();
     /// let task = rt.handle().create_task(async { 15 });
     /// assert_eq!(rt.run_until_complete(&task).unwrap(), 15);
+    ///
+    /// let other = aiotask_smol::Runtime::new();
+    /// let err = other.run_until_complete(&task).unwrap_err();
+    /// assert_eq!(err.runtime_error().unwrap().kind(), RuntimeErrorKind::OtherRuntime);
     /// ```
     pub fn run_until_complete<T: Clone + Send + 'static>(
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.check_running()?;
+        let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
+        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
+            return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
+        }
+        self.running.set(true);
+        let _reset = ResetOnDrop(&self.running);
         let latch = Arc::new(HostedLatch::default());
         let stop = latch.set_on_drop();
         task.add_done_callback(move |_: &Task<T>| stop.set());
         match &self.kind {
-            Kind::Local {
-                executor, running, ..
-            } => {
+            Kind::Local { executor, .. } => {
                 let executor = executor
                     .as_ref()
                     .expect("the executor lives as long as the runtime");
-                assert!(
-                    !running.replace(true),
-                    "aiotask_smol: this runtime is already running"
-                );
-                let _reset = ResetOnDrop(running);
                 async_io::block_on(drive(&latch, || executor.tick()));
             }
             Kind::Multi { .. } => async_io::block_on(latch.wait()),
@@ -291,21 +321,29 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The main task's [`TaskError`] when it was cancelled or failed.
-    ///
-    /// # Panics
-    ///
-    /// As [`run_until_complete`](Runtime::run_until_complete).
+    /// The main task's [`TaskError`] when it was cancelled or failed, or
+    /// [`TaskError::Runtime`] with [`AlreadyRunning`](RuntimeErrorKind::AlreadyRunning)
+    /// when called while this runtime is already running: then no task is
+    /// created and `main` is dropped unpolled.
     ///
     /// ```
-    /// let rt = aiotask_smol::Runtime::new();
+    /// use std::rc::Rc;
+    /// use aiotask_api::RuntimeErrorKind;
+    ///
+    /// let rt = Rc::new(aiotask_smol::Runtime::new());
     /// assert_eq!(rt.run(async { "hi" }).unwrap(), "hi");
+    ///
+    /// let inner = rt.clone();
+    /// let refusal = rt.create_local_task(async move { inner.run(async { unreachable!() }).unwrap_err() });
+    /// let refused = rt.run_until_complete(&refusal).unwrap();
+    /// assert_eq!(refused.runtime_error().unwrap().kind(), RuntimeErrorKind::AlreadyRunning);
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
         F: Future + Send + 'static,
         F::Output: Clone + Send + 'static,
     {
+        self.check_running()?;
         let task = self.handle.spawn_task(None, async move { Ok(main.await) });
         self.run_until_complete(&task)
     }
@@ -339,10 +377,18 @@ impl Runtime {
         };
         let cell = HostedCell::new(None, self.handle.env().clone());
         let task = cell.handle();
-        executor
-            .spawn(Hosted::new(cell, async move { Ok(body.await) }))
-            .detach();
+        let body = Hosted::new(cell, async move { Ok(body.await) });
+        executor.spawn(self.handle.live().track(body)).detach();
         task
+    }
+
+    /// asyncio's `_check_running`: a nested run is refused before it makes
+    /// or runs anything.
+    fn check_running(&self) -> Result<(), TaskError> {
+        if self.running.get() {
+            return Err(RuntimeError::new(RuntimeErrorKind::AlreadyRunning).into());
+        }
+        Ok(())
     }
 }
 
@@ -361,7 +407,7 @@ async fn drive<F: Future<Output = ()>>(latch: &HostedLatch, mut tick: impl FnMut
     }
 }
 
-/// Clears the local flavour's "running" flag, even on unwind.
+/// Clears the runtime's "running" flag, even on unwind.
 struct ResetOnDrop<'a>(&'a Cell<bool>);
 
 impl Drop for ResetOnDrop<'_> {

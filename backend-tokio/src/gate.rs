@@ -14,6 +14,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
+use crate::live::LiveGuard;
+
 /// The stop flag of one current-thread runtime, and who waits on it.
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
@@ -53,15 +55,19 @@ impl Gate {
     }
 }
 
-/// A future that is polled only while its runtime's gate (if any) is open.
+/// A future of one runtime (a task, or the dispatcher): polled only while
+/// the runtime's gate (if any) is open, marked as this runtime's while
+/// polled, and counted as live until dropped (see [`LiveGuard`]).
 pub(crate) struct Gated<F> {
     gate: Option<std::sync::Arc<Gate>>,
     inner: F,
+    /// Last: dropped after `inner`, whose drop may report.
+    live: LiveGuard,
 }
 
 impl<F> Gated<F> {
-    pub(crate) fn new(gate: Option<std::sync::Arc<Gate>>, inner: F) -> Self {
-        Self { gate, inner }
+    pub(crate) fn new(gate: Option<std::sync::Arc<Gate>>, live: LiveGuard, inner: F) -> Self {
+        Self { gate, inner, live }
     }
 }
 
@@ -74,6 +80,7 @@ impl<F: Future + Unpin> Future for Gated<F> {
         {
             return Poll::Pending;
         }
+        let _polling = self.live.enter();
         Pin::new(&mut self.inner).poll(cx)
     }
 }

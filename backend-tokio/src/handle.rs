@@ -11,6 +11,7 @@ use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedYield, Task};
 
 use crate::env::start_env;
 use crate::gate::{Gate, Gated};
+use crate::live::Live;
 use crate::time;
 
 /// The state one runtime's handles share.
@@ -22,6 +23,7 @@ struct Inner {
     /// means that tasks created outside any tokio context are spawned from
     /// the callback queue (see [`Handle::spawn_task`]).
     gate: Option<Arc<Gate>>,
+    live: Arc<Live>,
 }
 
 /// A cloneable, `Send + Sync` handle to an aiotask runtime on tokio
@@ -32,6 +34,12 @@ struct Inner {
 /// Every task it creates is a real `tokio::spawn`ed task whose future runs
 /// the body through aiotask's single implementation of the contract, so
 /// tokio's timers, I/O and sync primitives work inside it.
+///
+/// A handle does not drive tokio: on a current-thread runtime its tasks
+/// run only inside [`Runtime::run`](crate::Runtime::run) (or the host's
+/// `block_on`), and awaiting one from elsewhere waits until then, as a
+/// future of a stopped asyncio loop does; `done()` stays false and
+/// `cancel()` still answers meanwhile.
 ///
 /// ```
 /// use aiotask_api::RuntimeHandle as _;
@@ -52,13 +60,14 @@ impl Handle {
     pub(crate) fn start(tokio: tokio::runtime::Handle) -> Self {
         let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
         let gate = current_thread.then(|| Arc::new(Gate::default()));
-        let env = start_env(&tokio, gate.clone());
+        let (env, live) = start_env(&tokio, gate.clone());
         Self {
             inner: Arc::new(Inner {
                 tokio,
                 env,
                 origin: tokio::time::Instant::now(),
                 gate,
+                live,
             }),
         }
     }
@@ -85,6 +94,10 @@ impl Handle {
         self.inner.gate.as_ref()
     }
 
+    pub(crate) fn live(&self) -> &Live {
+        &self.inner.live
+    }
+
     /// Creates a task: a tokio task whose future is aiotask's [`Hosted`].
     pub(crate) fn spawn_task<T, F>(&self, name: Option<String>, body: F) -> Task<T>
     where
@@ -93,7 +106,11 @@ impl Handle {
     {
         let cell = HostedCell::new(name, self.inner.env.clone());
         let task = cell.handle();
-        let hosted = Gated::new(self.inner.gate.clone(), Hosted::new(cell, body));
+        let hosted = Gated::new(
+            self.inner.gate.clone(),
+            self.inner.live.guard(),
+            Hosted::new(cell, body),
+        );
         if self.inner.gate.is_some() && tokio::runtime::Handle::try_current().is_err() {
             // Created outside the runtime (before `run`, or on another
             // thread): tokio would put it in its remote queue, which it

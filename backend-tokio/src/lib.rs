@@ -31,11 +31,20 @@
 //! | [`Runtime::new`], [`Runtime::current_thread`] | the thread inside `run`/`run_until_complete` | driving tokio there |
 //! | [`Runtime::multi_thread`]`(n)`    | `n` tokio worker threads, in parallel     | waiting for the main task   |
 //! | [`Runtime::from_runtime`]`(rt)`   | the tokio runtime you built (now owned)   | `rt.block_on`               |
-//! | [`Runtime::from_handle`]`(h)`     | a tokio runtime someone else owns         | `h.block_on`                |
+//! | [`Runtime::from_handle`]`(h)`     | a tokio runtime someone else owns         | `h.block_on` (a current-thread host runs tasks only in its own `block_on`: `run` returns `CannotDrive`) |
 //!
 //! Bodies must be `Send` on every flavour (they are tokio tasks). Dropping
 //! an owned runtime shuts tokio down and ends every pending task as
 //! destroyed (reported, then cancelled); dropping an attached one detaches.
+//! Either way, once tokio has dropped every task of the runtime, its
+//! exception handler is reset to the default, so a handler that holds the
+//! runtime's own handle does not leak it.
+//!
+//! `run` and `run_until_complete` refuse, with a [`TaskError::Runtime`](aiotask_api::TaskError::Runtime)
+//! and before creating anything, a call from inside the runtime's own tasks
+//! or callbacks (`AlreadyRunning`), a task of another runtime
+//! (`OtherRuntime`) and a current-thread host they cannot drive
+//! (`CannotDrive`).
 //!
 //! # Example
 //!
@@ -68,6 +77,7 @@
 mod env;
 mod gate;
 mod handle;
+mod live;
 mod runtime;
 mod time;
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aiotask_api::{TaskError, TaskOutput};
+use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
 use aiotask_core::{HostedLatch, Task};
 
 use crate::gate::Gate;
@@ -47,8 +47,18 @@ pub enum Flavour {
 /// dropped, reported as `Task was destroyed but it is pending!` and ends
 /// cancelled, so its handles answer and awaiting them does not hang. (Inside
 /// async code, where tokio cannot block, the shutdown runs in the background
-/// and the tasks end shortly after the drop.) For an attached runtime see
+/// and the tasks end shortly after the drop.) Once tokio dropped every task
+/// and the dispatcher, the exception handler is reset to the default, so a
+/// handler that holds this runtime's own [`Handle`] does not keep it alive;
+/// reports made later (a failure whose last handle goes away afterwards) go
+/// to standard error. For an attached runtime see
 /// [`from_handle`](Runtime::from_handle).
+///
+/// A task of a current-thread runtime nobody runs waits until that runtime
+/// runs again, as a future of a stopped asyncio loop does: awaiting it from
+/// elsewhere suspends the awaiter (`done()` stays false on both), and
+/// `cancel()` still answers at once (the request is delivered when the
+/// runtime runs, or the task ends cancelled when the runtime is dropped).
 ///
 /// ```
 /// use aiotask_api::RuntimeHandle as _;
@@ -157,18 +167,23 @@ impl Runtime {
     /// one of `#[tokio::main]`, through `tokio::runtime::Handle::current()`).
     /// Its timers must be enabled.
     ///
-    /// Tasks are spawned on that runtime. [`run`](Runtime::run) blocks with
+    /// Tasks are spawned on that runtime. On a multi-thread tokio runtime,
+    /// [`run`](Runtime::run) blocks with
     /// [`Handle::block_on`](tokio::runtime::Handle::block_on), so it must not
-    /// be called from inside an async context, and on a current-thread tokio
-    /// runtime tasks only progress while that runtime's own `block_on` runs;
-    /// from async code, create tasks through [`handle`](Runtime::handle) and
+    /// be called from inside an async context. A current-thread tokio
+    /// runtime runs tasks only inside its own `block_on`, which this runtime
+    /// cannot call: there `run` and `run_until_complete` return
+    /// [`RuntimeErrorKind::CannotDrive`] instead of waiting forever. From
+    /// async code, create tasks through [`handle`](Runtime::handle) and
     /// await them instead.
     ///
     /// **Dropping** an attached runtime does not touch tokio, which is not
     /// its to shut down: the tasks run on, their done callbacks are still
     /// dispatched, and handles keep working. When the tokio runtime itself
     /// shuts down, every aiotask task still pending on it is reported as
-    /// destroyed and ends cancelled, as with an owned runtime.
+    /// destroyed and ends cancelled, as with an owned runtime; once tokio
+    /// dropped every task and the dispatcher, the exception handler is reset
+    /// to the default (so a handler holding this runtime's handle is let go).
     ///
     /// ```
     /// use aiotask_api::RuntimeHandle as _;
@@ -242,23 +257,43 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The task's [`TaskError`] when it was cancelled or failed.
+    /// The task's [`TaskError`] when it was cancelled or failed, or, before
+    /// anything runs, a [`TaskError::Runtime`] whose kind is:
+    /// - [`AlreadyRunning`](RuntimeErrorKind::AlreadyRunning) when called
+    ///   from inside one of this runtime's tasks or done callbacks (asyncio's
+    ///   `This event loop is already running`; tokio could not block there);
+    /// - [`CannotDrive`](RuntimeErrorKind::CannotDrive) on a runtime
+    ///   [attached](Runtime::from_handle) to a current-thread tokio runtime,
+    ///   whose tasks run only inside that runtime's own `block_on`
+    ///   (`AlreadyRunning` when called inside it);
+    /// - [`OtherRuntime`](RuntimeErrorKind::OtherRuntime) when `task`
+    ///   belongs to another runtime.
     ///
     /// # Panics
     ///
-    /// When called from inside an async context (one of this runtime's
-    /// tasks, or any tokio task): tokio cannot block there.
+    /// When called from inside an async context that is not this runtime's
+    /// (a plain tokio task, or the future of another `block_on`): tokio
+    /// cannot block there.
     ///
     /// ```
-    /// use aiotask_api::RuntimeHandle as _;
+    /// use aiotask_api::{RuntimeErrorKind, RuntimeHandle as _};
     /// let rt = aiotask_tokio::Runtime::new();
     /// let task = rt.handle().create_task(async { 15 });
     /// assert_eq!(rt.run_until_complete(&task).unwrap(), 15);
+    ///
+    /// let other = aiotask_tokio::Runtime::new();
+    /// let err = other.run_until_complete(&task).unwrap_err();
+    /// assert_eq!(err.runtime_error().unwrap().kind(), RuntimeErrorKind::OtherRuntime);
     /// ```
     pub fn run_until_complete<T: Clone + Send + 'static>(
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.check_can_run()?;
+        let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
+        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
+            return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
+        }
         let latch = Arc::new(HostedLatch::default());
         let stop = latch.set_on_drop();
         // On a current-thread runtime, stopping also closes the gate, so no
@@ -288,23 +323,57 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The main task's [`TaskError`] when it was cancelled or failed.
+    /// The main task's [`TaskError`] when it was cancelled or failed, or a
+    /// [`TaskError::Runtime`] (`AlreadyRunning`, `CannotDrive`) as for
+    /// [`run_until_complete`](Runtime::run_until_complete): then no task is
+    /// created and `main` is dropped unpolled.
     ///
     /// # Panics
     ///
     /// As [`run_until_complete`](Runtime::run_until_complete).
     ///
     /// ```
-    /// let rt = aiotask_tokio::Runtime::new();
+    /// use std::sync::Arc;
+    /// use aiotask_api::RuntimeErrorKind;
+    ///
+    /// let rt = Arc::new(aiotask_tokio::Runtime::new());
     /// assert_eq!(rt.run(async { "hi" }).unwrap(), "hi");
+    ///
+    /// let inner = rt.clone();
+    /// let refused = rt.run(async move { inner.run(async { unreachable!() }).unwrap_err() });
+    /// assert_eq!(refused.unwrap().runtime_error().unwrap().kind(), RuntimeErrorKind::AlreadyRunning);
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
         F: Future + Send + 'static,
         F::Output: Clone + Send + 'static,
     {
+        self.check_can_run()?;
         let task = self.handle.spawn_task(None, async move { Ok(main.await) });
         self.run_until_complete(&task)
+    }
+}
+
+impl Runtime {
+    /// asyncio's `_check_running`, and whether this thread can drive the
+    /// tasks at all: checked before anything is created or run.
+    fn check_can_run(&self) -> Result<(), TaskError> {
+        let refuse = |kind| Err(RuntimeError::new(kind).into());
+        if self.handle.live().is_polled_here() {
+            return refuse(RuntimeErrorKind::AlreadyRunning);
+        }
+        let tokio = self.handle.tokio_handle();
+        if self.owned.is_none()
+            && tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+        {
+            let inside = tokio::runtime::Handle::try_current().is_ok_and(|h| h.id() == tokio.id());
+            return refuse(if inside {
+                RuntimeErrorKind::AlreadyRunning
+            } else {
+                RuntimeErrorKind::CannotDrive
+            });
+        }
+        Ok(())
     }
 }
 
@@ -350,6 +419,9 @@ impl Drop for Runtime {
         }
         // Jobs queued during shutdown would never run: drop them now.
         self.handle.env().queue().close();
+        // The exception handler is reset once the last task and the
+        // dispatcher are dropped (see `LiveGuard`): here when tokio shut
+        // down in place, later after a background shutdown.
     }
 }
 
