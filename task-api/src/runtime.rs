@@ -203,7 +203,11 @@ pub trait Runtime {
     ///
     /// # Errors
     ///
-    /// The main task's [`TaskError`] when it was cancelled or failed.
+    /// The main task's [`TaskError`] when it was cancelled or failed, or
+    /// [`TaskError::Runtime`] when the runtime refused the call before
+    /// creating the task (called from inside this runtime: kind
+    /// `AlreadyRunning`; a runtime that cannot drive its tasks from here:
+    /// `CannotDrive`).
     ///
     /// ```
     /// fn seven<R: aiotask_api::Runtime>(rt: &R) -> u8 { rt.run(async { 7 }).unwrap() }
@@ -218,7 +222,10 @@ pub trait Runtime {
     ///
     /// # Errors
     ///
-    /// The task's [`TaskError`] when it was cancelled or failed.
+    /// The task's [`TaskError`] when it was cancelled or failed, or
+    /// [`TaskError::Runtime`] when the runtime refused the call: from inside
+    /// this runtime (`AlreadyRunning`), for a task of another runtime
+    /// (`OtherRuntime`), or where it cannot drive its tasks (`CannotDrive`).
     ///
     /// ```
     /// use aiotask_api::{Runtime, RuntimeHandle};
