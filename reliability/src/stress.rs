@@ -35,6 +35,11 @@
 //! counting allocator installed, the bytes still allocated once a runtime is
 //! dropped must be exactly those allocated before it was built.
 //!
+//! [`hostile`] is a third scenario: the same kinds of load with user code
+//! that panics everywhere it can (destructors of bodies, values, callbacks
+//! and panic payloads; `Clone` and `Debug` of values; the exception
+//! handler, which also holds the runtime's own handle).
+//!
 //! Both scenarios end by running a 1 ms sleep on a fresh runtime of the same
 //! flavour: on the smol flavours, async-io's process-wide reactor otherwise
 //! keeps the last tasks whose sleeps were dropped (and with them the dropped
@@ -51,6 +56,7 @@
 
 mod batch;
 mod check;
+pub mod hostile;
 mod pending;
 mod plan;
 mod record;

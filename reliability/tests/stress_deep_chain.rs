@@ -111,6 +111,9 @@ fn chain_once<R: Runtime>(make: &impl Fn() -> R, depth: usize) -> (Duration, Dur
     (built, cancelled)
 }
 
+/// Where the two tasks of the cycle find each other's handle.
+type Shelf<R> = Arc<Mutex<Vec<<<R as Runtime>::Handle as RuntimeHandle>::Task<()>>>>;
+
 /// Two tasks that await each other, cancelled: both end cancelled, each
 /// counted once (CPython raises `RecursionError` from `cancel()`).
 fn cycle_on<R: Runtime>(rt: &R) {
@@ -119,7 +122,7 @@ fn cycle_on<R: Runtime>(rt: &R) {
     let counts = rt.run({
         let slots = slots.clone();
         async move {
-            let handles: Arc<Mutex<Vec<<R::Handle as RuntimeHandle>::Task<()>>>> = Arc::default();
+            let handles: Shelf<R> = Arc::default();
             let mut tasks = Vec::new();
             for me in 0..2 {
                 let (hs, h2) = (handles.clone(), h.clone());

@@ -13,9 +13,10 @@
 //!   belong to another runtime, and a task that awaits a finished task must
 //!   not wait for ever); its callbacks are dropped unrun.
 //! * **D4. Every callback is dropped quietly**, run or not: its captures
-//!   are user values.
+//!   are user values; a destructor that panics is reported
+//!   (`ReportKind::DropPanicked`).
 
-use aiotask_api::{ExceptionContext, Failure, ReportKind, drop_quietly};
+use aiotask_api::{DoneCallback, ExceptionContext, Failure, ReportKind, drop_quietly};
 
 use crate::env::Job;
 use crate::handle::Task;
@@ -39,20 +40,28 @@ impl<T: Send + 'static> DoneList<T> {
 
 impl<T: Send + 'static> Drop for DoneList<T> {
     fn drop(&mut self) {
-        drop_entries(std::mem::take(&mut self.entries)); // D3
+        let shared = self.handle.shared();
+        drop_entries(std::mem::take(&mut self.entries), &|m| {
+            shared.report_drop_panic(m)
+        }); // D3
     }
 }
 
 /// Ends entries that will never run: awaiters are woken (D3), callbacks
-/// dropped quietly (D4).
-pub(crate) fn drop_entries<H>(entries: Vec<Entry<H>>) {
+/// dropped quietly, a panic of their destructor passed to `report` (D4).
+pub(crate) fn drop_entries<H>(entries: Vec<Entry<H>>, report: &dyn Fn(String)) {
     for entry in entries {
         match entry {
             Entry::Awaiter { waker, .. } => waker.wake(),
-            Entry::Callback(cb) => {
-                drop_quietly(cb);
-            }
+            Entry::Callback(cb) => drop_callback(cb, report),
         }
+    }
+}
+
+/// Drops a callback quietly, reporting a panic of its destructor (D4).
+pub(crate) fn drop_callback<H>(callback: DoneCallback<H>, report: &dyn Fn(String)) {
+    if let Some(message) = drop_quietly(callback) {
+        report(message);
     }
 }
 
@@ -75,7 +84,7 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>
                             .with_failure(failure),
                     );
                 }
-                drop_quietly(cb); // D4
+                drop_callback(cb, &|m| handle.shared().report_drop_panic(m)); // D4
             }
             Entry::Awaiter { waker, .. } => {
                 let rest: Vec<_> = entries.collect();

@@ -16,7 +16,7 @@ use aiotask_api::{
 };
 
 use crate::awaited::Awaited;
-use crate::done_list::{DoneList, drop_entries};
+use crate::done_list::{DoneList, drop_callback, drop_entries};
 use crate::env::Env;
 use crate::forward;
 use crate::handle::Task;
@@ -466,7 +466,7 @@ impl<T: Send + 'static> Shared<T> {
         };
         self.env
             .report(ExceptionContext::new(ReportKind::DestroyedPending).with_task(repr));
-        drop_entries(entries);
+        drop_entries(entries, &|m| self.report_drop_panic(m));
         true
     }
 
@@ -481,7 +481,7 @@ impl<T: Send + 'static> Shared<T> {
                 self.env.report(
                     ExceptionContext::new(ReportKind::LoopClosed).with_task(self.repr_for_report()),
                 );
-                drop_quietly(callback);
+                drop_callback(callback, &|m| self.report_drop_panic(m));
                 return;
             }
             // Never synchronous: even on a finished task it runs at a later tick.
@@ -509,7 +509,7 @@ impl<T: Send + 'static> Shared<T> {
             gone
         };
         let n = removed.len();
-        drop_entries(removed);
+        drop_entries(removed, &|m| self.report_drop_panic(m));
         n
     }
 
@@ -672,7 +672,7 @@ impl<T: Send + 'static> Drop for Shared<T> {
                     .with_failure(failure),
             );
         }
-        drop_entries(entries);
+        drop_entries(entries, &|m| self.report_drop_panic(m));
         if let Some(value) = self.value.take() {
             self.drop_user_value(value);
         }

@@ -195,16 +195,23 @@ impl Violations {
         self.count.load(Ordering::SeqCst)
     }
 
-    /// Panics with the descriptions when any was recorded.
-    pub(crate) fn assert_none(&self, what: &str, seed: u64) {
+    /// The descriptions, when any violation was recorded.
+    pub(crate) fn summary(&self, what: &str, seed: u64) -> Option<String> {
         let n = self.count();
-        if n > 0 {
+        (n > 0).then(|| {
             let first = self.first.lock().unwrap_or_else(|e| e.into_inner());
-            panic!(
+            format!(
                 "{what}: {n} violation(s) with seed {seed} (rerun with AIOTASK_STRESS_SEED={seed}); \
                  the first ones:\n  {}",
                 first.join("\n  ")
-            );
+            )
+        })
+    }
+
+    /// Panics with the descriptions when any was recorded.
+    pub(crate) fn assert_none(&self, what: &str, seed: u64) {
+        if let Some(text) = self.summary(what, seed) {
+            panic!("{text}");
         }
     }
 }

@@ -148,3 +148,29 @@ fn the_unbroken_runtime_passes() {
         2_000
     );
 }
+
+/// Runs a small hostile run on the faulty runtime; returns its failure.
+fn hostile_failure_of(fault: Fault) -> String {
+    let make = move || FaultyRuntime {
+        inner: aiotask_native::Runtime::new(),
+        fault,
+    };
+    let config = Config::new(2_000)
+        .with_seed(11)
+        .with_batch(500)
+        .with_pending(50);
+    let (report, failure) = super::hostile::run_checked(&make, &config);
+    failure.unwrap_or_else(|| panic!("{fault:?} went unnoticed by the hostile run: {report}"))
+}
+
+#[test]
+fn the_hostile_run_catches_a_cancellation_turned_into_a_failure() {
+    let message = hostile_failure_of(Fault::CancelBecomesFailure);
+    assert!(message.contains("hostile batch 0 task "), "{message}");
+}
+
+#[test]
+fn the_hostile_run_catches_a_failure_turned_into_a_cancellation() {
+    let message = hostile_failure_of(Fault::FailureBecomesCancel);
+    assert!(message.contains("hostile batch 0 task "), "{message}");
+}
