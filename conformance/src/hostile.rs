@@ -52,7 +52,7 @@ impl Drop for ExplosiveValue {
 /// thread's stack allowed a recursive forward (10k–15k levels in release
 /// on tokio and smol workers, fewer in debug), and short under Miri.
 fn chain_depth() -> usize {
-    if cfg!(miri) { 300 } else { 20_000 }
+    if cfg!(miri) { 40 } else { 20_000 }
 }
 
 type BoxedBody = Pin<Box<dyn Future<Output = Result<(), TaskError>> + Send>>;
