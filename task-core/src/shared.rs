@@ -643,9 +643,14 @@ impl<T: Send + 'static> Shared<T> {
 }
 
 /// The `CancelledError` of the first awaited task that ended cancelled.
+///
+/// The first awaited task is read as asyncio's `__wakeup` reads the one
+/// future a task awaits (`exception()`, which also marks a failure
+/// retrieved); the others of a step that awaited several are only read
+/// when they ended cancelled, so that their failures stay unretrieved.
 fn first_cancellation(awaited: &Awaited) -> Option<CancelledError> {
-    awaited.iter().find_map(|task| {
-        if !task.done() {
+    awaited.iter().enumerate().find_map(|(i, task)| {
+        if !task.done() || (i > 0 && !task.cancelled()) {
             return None;
         }
         match task.exception() {
