@@ -1,45 +1,19 @@
 //! A native runtime kept in a `thread_local!` (issue 10 item 7). Its own
 //! file: before the fix, the thread's exit aborted the whole process.
+//!
+//! The test lives once, in `backend-common-tests/hostile.rs`, shared with
+//! smol's local flavour.
 
-use std::cell::RefCell;
-use std::sync::mpsc;
-use std::time::Duration;
+use aiotask_native::Runtime;
 
-use aiotask_api::RuntimeHandle as _;
-use aiotask_native::{Runtime, Task};
-
-thread_local! {
-    static RT: RefCell<Option<Runtime>> = const { RefCell::new(None) };
-}
+#[allow(dead_code, unused_macros)] // only the thread-local case is run here
+#[path = "../../backend-common-tests/hostile.rs"]
+mod common;
 
 /// Issue 10 item 7: a thread stores a runtime with a pending and a
-/// sleeping task in a `thread_local!` and exits. The runtime is dropped
-/// while the thread's locals are destroyed, after the loop's own (`RT` is
-/// touched first, so its destructor runs last): the exit must not abort,
-/// and both tasks end cancelled.
+/// sleeping task in a `thread_local!` and exits; the runtime is dropped
+/// after the loop's own thread locals, and the exit must not abort.
 #[test]
 fn a_runtime_in_a_thread_local_is_dropped_at_thread_exit() {
-    let (tx, rx) = mpsc::channel::<(Task<()>, Task<()>)>();
-    let thread = std::thread::spawn(move || {
-        RT.with(|slot| *slot.borrow_mut() = Some(Runtime::new()));
-        RT.with(|slot| {
-            let slot = slot.borrow();
-            let rt = slot.as_ref().unwrap();
-            let h = rt.handle();
-            h.set_exception_handler(Some(std::sync::Arc::new(|_: &_| {})));
-            let h2 = h.clone();
-            let sleeping = h.create_task(async move { h2.sleep(Duration::from_secs(3600)).await });
-            let h3 = h.clone();
-            rt.run(async move { h3.sleep(Duration::from_millis(1)).await })
-                .unwrap();
-            let pending = h.create_task(std::future::pending::<()>());
-            tx.send((pending, sleeping)).unwrap();
-        });
-    });
-    thread
-        .join()
-        .expect("the thread exits without a panic or an abort");
-    let (pending, sleeping) = rx.recv().unwrap();
-    assert!(pending.done() && pending.cancelled());
-    assert!(sleeping.done() && sleeping.cancelled());
+    common::a_runtime_in_a_thread_local_is_dropped_at_thread_exit(Runtime::new);
 }
