@@ -55,7 +55,8 @@ compile_error!("aiotask: enable a backend feature: `native` (the default), `toki
 
 pub use aiotask_api::{
     AnyTask, BoxError, CancelledError, DoneCallback, ExceptionContext, ExceptionHandler, Failure,
-    IntoDoneCallback, InvalidStateError, ReportKind, TaskError, TaskId, TaskOutput,
+    IntoDoneCallback, InvalidStateError, ReportKind, RuntimeError, RuntimeErrorKind, TaskError,
+    TaskId, TaskOutput,
 };
 pub use aiotask_core::{CatchCancel, CatchCancelExt, Join, Task, catch_cancel, current_task};
 
