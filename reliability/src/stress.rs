@@ -64,12 +64,12 @@ mod record;
 mod selftest;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use aiotask_api::{Runtime, RuntimeHandle};
 
-use batch::{BatchMain, ForeignJob, ForeignTally, TaskOf, foreign_canceller};
+use batch::{BatchMain, Foreign, Stress, foreign_canceller};
 use record::{BODY_PANIC, CALLBACK_PANIC, Records, ReportTally, Violations};
 
 /// The tasks per flavour when `AIOTASK_STRESS_TASKS` is not set:
@@ -329,11 +329,7 @@ pub fn run<R: Runtime>(make: impl Fn() -> R, config: &Config) -> Report {
     let mut owed_reports = 0;
     let mut rng = fastrand::Rng::with_seed(config.seed);
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::channel::<ForeignJob<TaskOf<R::Handle>>>();
-        let (ack_tx, ack_rx) = mpsc::channel::<ForeignTally>();
-        let foreign = config
-            .foreign_thread
-            .then(|| scope.spawn(move || foreign_canceller(job_rx, ack_tx)));
+        let foreign = Foreign::start(scope, config.foreign_thread, foreign_canceller);
         let rt = make();
         let h = rt.handle();
         h.set_exception_handler(Some(ReportTally::handler(&tally)));
@@ -341,30 +337,20 @@ pub fn run<R: Runtime>(make: impl Fn() -> R, config: &Config) -> Report {
         while (base as usize) < config.tasks {
             let n = config.batch.min(config.tasks - base as usize);
             let plans = Arc::new(plan::generate(&mut rng, n));
-            let recs = Arc::new(Records::new(report.batches, base, n, violations.clone()));
-            let out = Arc::new(Mutex::new(None));
-            let main = BatchMain {
+            let recs = Records::new("batch", report.batches, base, n, violations.clone(), ());
+            let recs = Arc::new(recs);
+            let main = BatchMain::<Stress, _> {
                 h: h.clone(),
                 plans: plans.clone(),
                 recs: recs.clone(),
-                foreign: foreign.as_ref().map(|_| job_tx.clone()),
-                out: out.clone(),
+                foreign: foreign.sender(),
                 timeout: config.timeout,
             };
-            if let Err(e) = rt.run(main.run()) {
-                violations
-                    .note(|| format!("batch {}: the main task ended with {e:?}", report.batches));
+            let kept = main.run_on(&rt);
+            if let Some(t) = foreign.answer(config.timeout, &violations) {
+                report.foreign_cancels += t.calls;
+                report.cancels_with_message += t.with_message;
             }
-            if foreign.is_some() {
-                match wait_for(&ack_rx, config.timeout) {
-                    Some(t) => {
-                        report.foreign_cancels += t.calls;
-                        report.cancels_with_message += t.with_message;
-                    }
-                    None => violations.note(|| "the other thread did not answer".into()),
-                }
-            }
-            let kept = out.lock().unwrap_or_else(|e| e.into_inner()).take();
             violations.assert_none("stress run", config.seed);
             owed_reports +=
                 check::batch::<R::Handle>(&plans, &recs, kept.unwrap_or_default(), &mut report);
@@ -376,13 +362,9 @@ pub fn run<R: Runtime>(make: impl Fn() -> R, config: &Config) -> Report {
             violations.assert_none("stress run", config.seed);
             base += n as u64;
         }
-        drop((h, job_tx));
+        drop(h);
         drop(rt);
-        if let Some(t) = foreign
-            && t.join().is_err()
-        {
-            violations.note(|| "the other thread panicked".into());
-        }
+        foreign.finish(&violations);
         settle(&make);
     });
     let get = ReportTally::get;

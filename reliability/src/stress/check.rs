@@ -9,7 +9,7 @@ use aiotask_api::{Failure, RuntimeHandle, Task, TaskError};
 
 use super::Report;
 use super::batch::{Kept, StressError};
-use super::plan::{Kind, Plan};
+use super::plan::{Kind, Plan, PlanShape, REMOVABLE_CALLBACK};
 use super::record::{BODY_PANIC, Record, Records, end, msg, seen};
 
 /// How a task ended.
@@ -192,7 +192,7 @@ fn check_task(
     let removal_missed = rec.removal_missed.load(Ordering::SeqCst);
     let mut due = plan.definite_callbacks();
     if removal_missed {
-        due |= 1 << super::plan::MAX_EARLY_CALLBACKS;
+        due |= 1 << REMOVABLE_CALLBACK;
     }
     let ran = rec.callbacks.load(Ordering::SeqCst);
     let runs = rec.callback_runs.load(Ordering::SeqCst);

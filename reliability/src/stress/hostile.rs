@@ -65,14 +65,15 @@ mod values;
 use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak, mpsc};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use aiotask_api::{ExceptionContext, ExceptionHandler, ReportKind, Runtime, RuntimeHandle};
 
+use super::batch::{BatchMain, Foreign};
 use super::record::Violations;
-use super::{Config, env_number, heap_counting_active, quiet_heap_reading, settle, wait_for};
-use batch::{BatchMain, ForeignJob, ForeignTally, TaskOf, foreign_thread};
+use super::{Config, env_number, heap_counting_active, quiet_heap_reading, settle};
+use batch::{Hostile, foreign_thread};
 use record::Records;
 use values::{
     BOMB_PANIC, CALLBACK_PANIC, DROP_PANIC, DropCount, GUARD_PANIC, HANDLER_PANIC, PanicsOnDrop,
@@ -471,11 +472,7 @@ pub(super) fn run_checked<R: Runtime>(
     let pending_counters = Arc::new(pending::Counters::default());
     let mut handler_weak: Option<WeakHandler> = None;
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::channel::<ForeignJob<TaskOf<R::Handle>>>();
-        let (ack_tx, ack_rx) = mpsc::channel::<ForeignTally>();
-        let foreign = config
-            .foreign_thread
-            .then(|| scope.spawn(move || foreign_thread(job_rx, ack_tx)));
+        let foreign = Foreign::start(scope, config.foreign_thread, foreign_thread);
         let rt = make();
         let h = rt.handle();
         let handler = hostile_handler(h.clone(), tally.clone(), reports.clone(), config.seed);
@@ -486,43 +483,29 @@ pub(super) fn run_checked<R: Runtime>(
             let n = config.batch.min(config.tasks - base as usize);
             let plans = Arc::new(plan::generate(&mut rng, n));
             let recs = Arc::new(Records::new(
+                "hostile batch",
                 report.batches,
                 base,
                 n,
                 violations.clone(),
                 tally.clone(),
             ));
-            let out = Arc::new(Mutex::new(None));
-            let main = BatchMain {
+            let main = BatchMain::<Hostile, _> {
                 h: h.clone(),
                 plans: plans.clone(),
                 recs: recs.clone(),
-                foreign: foreign.as_ref().map(|_| job_tx.clone()),
-                out: out.clone(),
+                foreign: foreign.sender(),
                 timeout: config.timeout,
             };
-            {
+            let kept = {
                 let _watch = Watch::start("a hostile batch's run()", config.timeout * 2);
-                if let Err(e) = rt.run(main.run()) {
-                    violations.note(|| {
-                        format!(
-                            "hostile batch {}: the main task ended with {e:?}",
-                            report.batches
-                        )
-                    });
-                }
+                main.run_on(&rt)
+            };
+            if let Some(t) = foreign.answer(config.timeout, &violations) {
+                report.foreign_cancels += t.cancels;
+                report.foreign_reprs += t.reprs;
+                report.foreign_observations += t.observed;
             }
-            if foreign.is_some() {
-                match wait_for(&ack_rx, config.timeout) {
-                    Some(t) => {
-                        report.foreign_cancels += t.cancels;
-                        report.foreign_reprs += t.reprs;
-                        report.foreign_observations += t.observed;
-                    }
-                    None => violations.note(|| "the other thread did not answer".into()),
-                }
-            }
-            let kept = out.lock().unwrap_or_else(|e| e.into_inner()).take();
             match kept {
                 Some(kept) => {
                     report.never_retrieved_expected +=
@@ -543,7 +526,7 @@ pub(super) fn run_checked<R: Runtime>(
             config.timeout,
             &violations,
         );
-        drop((h, job_tx));
+        drop(h);
         let t0 = Instant::now();
         {
             let _watch = Watch::start("drop(rt) of a hostile run", config.timeout);
@@ -554,11 +537,7 @@ pub(super) fn run_checked<R: Runtime>(
         report.pending_tasks = pending.len() as u64;
         pending::check_after_drop(&pending, &pending_counters, &tally, &violations);
         drop(pending);
-        if let Some(t) = foreign
-            && t.join().is_err()
-        {
-            violations.note(|| "the other thread panicked".into());
-        }
+        foreign.finish(&violations);
     });
     {
         let _watch = Watch::start("settling after a hostile run", config.timeout);

@@ -13,11 +13,9 @@ use std::time::{Duration, Instant};
 use aiotask_api::{Runtime, RuntimeHandle, Task, TaskError};
 use aiotask_core::CatchCancelExt;
 
-use super::batch::TaskOf;
+use super::batch::{LONG, TaskOf};
 use super::record::{ReportTally, Violations};
 use super::{Config, PendingReport};
-
-const LONG: Duration = Duration::from_secs(3600);
 
 /// Counters shared by the bodies and callbacks.
 #[derive(Debug, Default)]
@@ -129,6 +127,24 @@ fn create<H: RuntimeHandle>(
     t
 }
 
+/// Waits on the loop until `started` reaches `expected`; false when that
+/// takes longer than `timeout` (both scenarios' pending tasks).
+pub(crate) async fn all_started<H: RuntimeHandle>(
+    h: &H,
+    started: &AtomicU64,
+    expected: u64,
+    timeout: Duration,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while started.load(Ordering::SeqCst) < expected {
+        if Instant::now() > deadline {
+            return false;
+        }
+        h.sleep(Duration::from_micros(200)).await;
+    }
+    true
+}
+
 /// Polls `t`'s await once with a waker that does nothing.
 fn poll_once<T: Task>(t: &T) -> Poll<Result<T::Value, TaskError>> {
     let mut join = t.clone().into_future();
@@ -183,14 +199,7 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
                 mine.push(create(&h, &counters, blocker, &mut rng, &added));
             }
             *out.lock().unwrap_or_else(|e| e.into_inner()) = mine;
-            let deadline = Instant::now() + timeout;
-            while (counters.started.load(Ordering::SeqCst) as usize) < expected {
-                if Instant::now() > deadline {
-                    return false;
-                }
-                h.sleep(Duration::from_micros(200)).await;
-            }
-            true
+            all_started(&h, &counters.started, expected as u64, timeout).await
         }
     };
     match rt.run(main) {

@@ -1,6 +1,7 @@
 //! What bodies, callbacks and cancellers observe, written to atomics as it
 //! happens and read by the checks once the batch is over; the exception
-//! handler's counters; and the list of violations.
+//! handler's counters; and the list of violations. The records, the
+//! violations and the end codes serve the hostile scenario too.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,7 +21,8 @@ pub(crate) mod end {
     pub(crate) const VALUE: u8 = 1;
     /// Returned an error.
     pub(crate) const ERROR: u8 = 2;
-    /// Panicked.
+    /// Panicked (hostile: or is about to, through a value's `Clone` or
+    /// `Drop`).
     pub(crate) const PANIC: u8 = 3;
     /// Returned a caught `CancelledError` (or a cancelled child's).
     pub(crate) const PROPAGATE: u8 = 4;
@@ -78,7 +80,8 @@ pub(crate) mod seen {
     pub(crate) const CANCELLING_CHANGED: u8 = 128;
 }
 
-/// What happened to one task.
+/// What happened to one task (both scenarios; `msgs`, `uncancels` and
+/// `cancelling_seen` are the stress run's, `retrieved` the hostile one's).
 #[derive(Debug)]
 pub(crate) struct Record {
     pub(crate) started: AtomicBool,
@@ -98,9 +101,13 @@ pub(crate) struct Record {
     pub(crate) callback_runs: AtomicU8,
     /// The removable callback's `remove_done_callback` returned 0: it runs.
     pub(crate) removal_missed: AtomicBool,
+    /// What observers saw: [`seen`] bits in the stress run, the hostile
+    /// run's `state` bits there.
     pub(crate) seen: AtomicU8,
     /// `cancelling()` as the callbacks saw it; `u32::MAX` until one ran.
     pub(crate) cancelling_seen: AtomicU32,
+    /// A callback read `exception()`/`result()` of the done task.
+    pub(crate) retrieved: AtomicBool,
 }
 
 impl Default for Record {
@@ -119,6 +126,7 @@ impl Default for Record {
             removal_missed: AtomicBool::new(false),
             seen: AtomicU8::new(0),
             cancelling_seen: AtomicU32::new(u32::MAX),
+            retrieved: AtomicBool::new(false),
         }
     }
 }
@@ -136,7 +144,13 @@ impl Record {
         // Recorded before the call: a task may end (and be checked through
         // a callback) before `cancel` returns.
         self.msgs.fetch_or(bit, Ordering::SeqCst);
-        let accepted = cancel(text);
+        self.counted_cancel(own, || cancel(text))
+    }
+
+    /// Records a cancel request made by `cancel` (`own`: the body's on
+    /// itself); returns its answer.
+    pub(crate) fn counted_cancel(&self, own: bool, cancel: impl FnOnce() -> bool) -> bool {
+        let accepted = cancel();
         let counter = match (accepted, own) {
             (true, true) => &self.self_true,
             (true, false) => &self.ext_true,
@@ -217,36 +231,55 @@ impl Violations {
 }
 
 /// The batch's tasks: one record each, the values they return, and where
-/// violations go.
+/// violations go; `tally` is the scenario's own shared counters (none for
+/// the stress run, the hostile values' tally for the hostile one).
 #[derive(Debug)]
-pub(crate) struct Records {
+pub(crate) struct Records<T = ()> {
+    /// What violations are about: `"batch"` or `"hostile batch"`.
+    pub(crate) label: &'static str,
     pub(crate) batch: u64,
     base: u64,
     recs: Vec<Record>,
     pub(crate) violations: Arc<Violations>,
+    pub(crate) tally: T,
     /// Future drops of the batch (top-level tasks).
     pub(crate) drops: AtomicU64,
     /// Callbacks that must run, and callbacks that ran.
     pub(crate) callbacks_due: AtomicU64,
     pub(crate) callbacks_run: AtomicU64,
-    /// Callbacks that panicked.
+    /// Callbacks that panicked (the stress run's count).
     pub(crate) callback_panics: AtomicU64,
-    /// Child tasks created by `AwaitChild` bodies.
+    /// Child tasks created by bodies (hostile: awaited children and chain
+    /// links), and (hostile) their futures dropped.
     pub(crate) children: AtomicU64,
+    pub(crate) children_dropped: AtomicU64,
+    /// Hostile: child done callbacks run (one per child).
+    pub(crate) child_callbacks_run: AtomicU64,
 }
 
-impl Records {
-    pub(crate) fn new(batch: u64, base: u64, n: usize, violations: Arc<Violations>) -> Self {
+impl<T> Records<T> {
+    pub(crate) fn new(
+        label: &'static str,
+        batch: u64,
+        base: u64,
+        n: usize,
+        violations: Arc<Violations>,
+        tally: T,
+    ) -> Self {
         Self {
+            label,
             batch,
             base,
             recs: (0..n).map(|_| Record::default()).collect(),
             violations,
+            tally,
             drops: AtomicU64::new(0),
             callbacks_due: AtomicU64::new(0),
             callbacks_run: AtomicU64::new(0),
             callback_panics: AtomicU64::new(0),
             children: AtomicU64::new(0),
+            children_dropped: AtomicU64::new(0),
+            child_callbacks_run: AtomicU64::new(0),
         }
     }
 
@@ -254,27 +287,28 @@ impl Records {
         &self.recs[i]
     }
 
-    /// The value task `i` returns: distinct across the whole run.
+    /// The value (hostile: the value's tag) task `i` returns: distinct
+    /// across the whole run.
     pub(crate) fn value(&self, i: usize) -> u64 {
         (self.base + i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
     }
 
     /// Records a violation about task `i`.
     pub(crate) fn violation(&self, i: usize, describe: impl FnOnce() -> String) {
-        let batch = self.batch;
+        let (label, batch) = (self.label, self.batch);
         self.violations
-            .note(|| format!("batch {batch} task {i}: {}", describe()));
+            .note(|| format!("{label} {batch} task {i}: {}", describe()));
     }
 }
 
 /// Drops into a task's record when the task's future goes away.
 #[derive(Debug)]
-pub(crate) struct FutureGuard {
-    pub(crate) recs: Arc<Records>,
+pub(crate) struct FutureGuard<T = ()> {
+    pub(crate) recs: Arc<Records<T>>,
     pub(crate) i: usize,
 }
 
-impl Drop for FutureGuard {
+impl<T> Drop for FutureGuard<T> {
     fn drop(&mut self) {
         self.recs
             .get(self.i)

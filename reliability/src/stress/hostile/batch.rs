@@ -1,21 +1,25 @@
 //! One hostile batch on the loop: the bodies (and their children and
-//! chains), the done callbacks, the batch's main task, and the other
-//! thread that cancels and formats while the batch runs.
+//! chains), the done callbacks, what the batch's main task
+//! ([`BatchMain::run`](super::super::batch::BatchMain)) does differently
+//! ([`Hostile`]), and the other thread that cancels and formats while the
+//! batch runs.
 
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aiotask_api::{DoneCallback, Failure, RuntimeHandle, Task, TaskError, drop_quietly};
+use aiotask_api::{Failure, RuntimeHandle, Task, TaskError, drop_quietly};
 use aiotask_core::CatchCancelExt;
 
+pub(crate) use super::super::batch::ForeignJob;
+use super::super::batch::{KeptOf, LONG, Scenario, serve_foreign};
 use super::check::{observe, repr_of};
-use super::plan::{Kind, LATE_CALLBACK, MAX_EARLY_CALLBACKS, Plan, REMOVABLE_CALLBACK};
+use super::plan::{Kind, Plan, PlanShape};
 use super::record::{ChildGuard, FutureGuard, Records, end};
 use super::values::{
     BODY_PANIC, Blast, Bomb, CALLBACK_PANIC, CallbackGuard, PanicsOnDrop, Tally, UserDrop, Value,
@@ -27,9 +31,6 @@ pub(crate) type TaskOf<H> = <H as RuntimeHandle>::Task<Value>;
 
 /// The boxed body of a chain link.
 type LinkBody = Pin<Box<dyn Future<Output = Result<Value, TaskError>> + Send + 'static>>;
-
-/// "An hour": a wait that only a cancellation ends.
-const LONG: Duration = Duration::from_secs(3600);
 
 /// What awaiting a kept handle gave (the value itself is dropped at once).
 #[derive(Debug)]
@@ -45,7 +46,7 @@ pub(crate) enum Awaited {
 }
 
 /// The kept handles and their awaited outcomes.
-pub(crate) type Kept<H> = Vec<(usize, TaskOf<H>, Awaited)>;
+pub(crate) type Kept<H> = KeptOf<Hostile, H>;
 
 /// Awaits `t`, catching a panic of its value's `Clone` (raised inside the
 /// await); `Err(payload)` then.
@@ -107,7 +108,7 @@ fn body<H: RuntimeHandle>(
             }
             Kind::SelfCancelValue => {
                 let me = h.current_task().expect("current_task() inside a task body");
-                let accepted = rec.cancel(true, || match plan.with_message {
+                let accepted = rec.counted_cancel(true, || match plan.with_message {
                     true => me.cancel_with("aiotask-hostile: self"),
                     false => me.cancel(),
                 });
@@ -344,14 +345,6 @@ fn callback<H: RuntimeHandle>(
     }
 }
 
-/// A batch for the other thread: the shared list of handles.
-pub(crate) struct ForeignJob<T> {
-    pub(crate) recs: Arc<Records>,
-    pub(crate) plans: Arc<Vec<Plan>>,
-    pub(crate) list: Arc<Vec<(usize, T)>>,
-    pub(crate) seed: u64,
-}
-
 /// What the other thread did with one batch.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct ForeignTally {
@@ -364,229 +357,140 @@ pub(crate) struct ForeignTally {
 /// list, cancels 40% of the handles, formats 15% (catching a panicking
 /// `Debug`) and observes the done ones among another 15%.
 pub(crate) fn foreign_thread<T: Task<Value = Value>>(
-    jobs: Receiver<ForeignJob<T>>,
+    jobs: Receiver<ForeignJob<T, Arc<Tally>, Plan>>,
     done: Sender<ForeignTally>,
 ) {
-    while let Ok(job) = jobs.recv() {
-        let mut rng = fastrand::Rng::with_seed(job.seed);
-        let mut tally = ForeignTally::default();
-        let mut order: Vec<usize> = (0..job.list.len()).collect();
-        rng.shuffle(&mut order);
-        for (k, &j) in order.iter().enumerate() {
-            let (i, t) = &job.list[j];
-            let rec = job.recs.get(*i);
-            match rng.u8(0..20) {
-                0..8 => {
-                    tally.cancels += 1;
-                    rec.cancel(false, || match rng.bool() {
-                        true => t.cancel_with("aiotask-hostile: foreign"),
-                        false => t.cancel(),
-                    });
-                }
-                8..11 => {
-                    tally.reprs += 1;
-                    let _ = repr_of(t, &job.recs.tally);
-                }
-                11..14 if t.done() => {
-                    tally.observed += 1;
-                    let plan = &job.plans[*i];
-                    let (bits, why) = observe(
-                        t,
-                        false,
-                        job.recs.value(*i),
-                        plan.value_mode,
-                        &job.recs.tally,
-                    );
-                    rec.saw(bits);
-                    if let Some(why) = why {
-                        job.recs
-                            .violation(*i, || format!("the other thread: {why}"));
-                    }
-                }
-                _ => {}
+    serve_foreign(jobs, done, |job, j, rng, tally: &mut ForeignTally| {
+        let (i, t) = &job.list[j];
+        let rec = job.recs.get(*i);
+        match rng.u8(0..20) {
+            0..8 => {
+                tally.cancels += 1;
+                rec.counted_cancel(false, || match rng.bool() {
+                    true => t.cancel_with("aiotask-hostile: foreign"),
+                    false => t.cancel(),
+                });
             }
-            if k % 16 == 15 {
-                std::thread::sleep(Duration::from_micros(rng.u64(10..80)));
+            8..11 => {
+                tally.reprs += 1;
+                let _ = repr_of(t, &job.recs.tally);
             }
+            11..14 if t.done() => {
+                tally.observed += 1;
+                let plan = &job.plans[*i];
+                let (bits, why) = observe(
+                    t,
+                    false,
+                    job.recs.value(*i),
+                    plan.value_mode,
+                    &job.recs.tally,
+                );
+                rec.saw(bits);
+                if let Some(why) = why {
+                    job.recs
+                        .violation(*i, || format!("the other thread: {why}"));
+                }
+            }
+            _ => {}
         }
-        drop(job);
-        if done.send(tally).is_err() {
-            return;
-        }
-    }
-}
-
-/// The loop side's cancel of task `i`.
-fn loop_cancel<T: Task>(recs: &Records, i: usize, plan: &Plan, t: &T) {
-    recs.get(i).cancel(false, || match plan.with_message {
-        true => t.cancel_with("aiotask-hostile: loop"),
-        false => t.cancel(),
+        true
     });
 }
 
-/// Everything the batch's main task needs.
-pub(crate) struct BatchMain<H: RuntimeHandle> {
-    pub(crate) h: H,
-    pub(crate) plans: Arc<Vec<Plan>>,
-    pub(crate) recs: Arc<Records>,
-    pub(crate) foreign: Option<Sender<ForeignJob<TaskOf<H>>>>,
-    pub(crate) out: Arc<Mutex<Option<Kept<H>>>>,
-    pub(crate) timeout: Duration,
-}
+/// The hostile batch.
+pub(crate) struct Hostile;
 
-impl<H: RuntimeHandle> BatchMain<H> {
-    /// The batch's main task: creates the tasks and their callbacks,
-    /// hands the shared list to the other thread, cancels and formats in
-    /// three rounds between yields, ends the waiting tasks, awaits the kept
-    /// handles (catching a panicking `Clone`), adds late callbacks, then
-    /// waits until every future is dropped and every callback has run.
-    pub(crate) async fn run(self) {
-        let Self {
-            h,
-            plans,
-            recs,
-            foreign,
-            out,
-            timeout,
-        } = self;
-        let started = Instant::now();
-        let tally = &recs.tally;
-        let n = plans.len();
-        let mut held: Vec<Option<TaskOf<H>>> = Vec::with_capacity(n);
-        let mut shared = Vec::new();
-        for (i, plan) in plans.iter().enumerate() {
-            let t = h.spawn(None, body(h.clone(), recs.clone(), i, *plan));
-            let mut due = 0;
-            for bit in 0..MAX_EARLY_CALLBACKS {
-                if plan.early & (1 << bit) != 0 {
-                    t.add_done_callback(callback::<H>(&recs, i, plan, bit));
-                    due += 1;
-                }
-            }
-            if plan.removable {
-                let cb = DoneCallback::new(callback::<H>(&recs, i, plan, REMOVABLE_CALLBACK));
-                t.add_done_callback(&cb);
-                match t.remove_done_callback(&cb) {
-                    1 => {}
-                    0 => {
-                        recs.get(i).removal_missed.store(true, Ordering::SeqCst);
-                        due += 1;
-                    }
-                    k => recs.violation(i, || format!("remove_done_callback removed {k}")),
-                }
-            }
-            recs.callbacks_due.fetch_add(due, Ordering::SeqCst);
-            if plan.shared {
-                shared.push((i, t.clone()));
-            }
-            held.push(plan.loop_holds().then_some(t));
+impl Scenario for Hostile {
+    type Value = Value;
+    type Plan = Plan;
+    type Tally = Arc<Tally>;
+    type Joined = Result<Result<Value, TaskError>, Box<dyn std::any::Any + Send>>;
+    type Awaited = Awaited;
+    const MARK_ADDING: bool = false;
+
+    fn body<H: RuntimeHandle>(
+        h: H,
+        recs: Arc<Records>,
+        i: usize,
+        plan: Plan,
+    ) -> impl Future<Output = Result<Value, TaskError>> + Send + 'static {
+        body(h, recs, i, plan)
+    }
+
+    fn callback<H: RuntimeHandle>(
+        _h: &H,
+        recs: &Arc<Records>,
+        i: usize,
+        plan: &Plan,
+        bit: u8,
+    ) -> impl Fn(&TaskOf<H>) + Send + Sync + 'static {
+        callback::<H>(recs, i, plan, bit)
+    }
+
+    /// Cancels, with a message when the plan says so.
+    fn loop_cancel<T: Task>(recs: &Records, i: usize, plan: &Plan, t: &T) {
+        recs.get(i)
+            .counted_cancel(false, || match plan.with_message {
+                true => t.cancel_with("aiotask-hostile: loop"),
+                false => t.cancel(),
+            });
+    }
+
+    /// Formats the handle when the plan says so.
+    fn in_round<T: Task>(recs: &Records, plan: &Plan, t: &T) {
+        if plan.loop_repr {
+            // A task in any state, maybe awaiting a child or a chain
+            // (wait_for=), maybe done with a panicking Debug.
+            let _ = repr_of(t, &recs.tally);
         }
-        let shared = Arc::new(shared);
-        if let Some(tx) = &foreign {
-            let job = ForeignJob {
-                recs: recs.clone(),
-                plans: plans.clone(),
-                list: shared.clone(),
-                seed: recs.value(n) ^ recs.batch,
-            };
-            if tx.send(job).is_err() {
-                recs.violations.note(|| "the other thread is gone".into());
+    }
+
+    /// Catches a panicking `Clone` of the value.
+    fn join<T: Task<Value = Value>>(t: T) -> impl Future<Output = Self::Joined> + Send {
+        await_catching(t)
+    }
+
+    /// Drops the value at once (as the user).
+    fn awaited(recs: &Records, joined: Self::Joined) -> Awaited {
+        match joined {
+            Ok(Ok(v)) => {
+                let tag = v.tag;
+                drop_mine(v);
+                Awaited::Value(tag)
             }
-        }
-        drop(shared);
-        for round in 1..=3 {
-            for (i, t) in held.iter().enumerate() {
-                let Some(t) = t else { continue };
-                if plans[i].loop_round == round {
-                    loop_cancel(&recs, i, &plans[i], t);
-                }
-                if plans[i].loop_repr {
-                    // A task in any state, maybe awaiting a child or a
-                    // chain (wait_for=), maybe done with a panicking Debug.
-                    let _ = repr_of(t, tally);
-                }
-            }
-            h.yield_now().await;
-        }
-        for (i, t) in held.iter_mut().enumerate() {
-            if let Some(task) = t.as_ref().filter(|_| plans[i].kind.waits()) {
-                loop_cancel(&recs, i, &plans[i], task);
-            }
-            if !plans[i].keep {
-                *t = None;
+            Ok(Err(TaskError::Cancelled(_))) => Awaited::Cancelled,
+            Ok(Err(TaskError::Failed(f))) => Awaited::Failed(f),
+            Ok(Err(other)) => Awaited::Other(format!("{other:?}")),
+            Err(payload) => {
+                Tally::bump(&recs.tally.result_panics);
+                drop_quietly(payload);
+                Awaited::ClonePanicked
             }
         }
-        let deadline = started + timeout;
-        let mut kept: Kept<H> = Vec::with_capacity(n);
-        let mut timer = pin!(h.sleep(timeout));
-        for (i, t) in held.into_iter().enumerate() {
-            let Some(t) = t else { continue };
-            let mut awaiting = pin!(await_catching(t.clone()));
-            let awaited = poll_fn(|cx| {
-                if let Poll::Ready(out) = awaiting.as_mut().poll(cx) {
-                    return Poll::Ready(Some(out));
-                }
-                timer.as_mut().poll(cx).map(|()| None)
-            })
-            .await;
-            let awaited = match awaited {
-                None => {
-                    recs.violation(i, || format!("not done after {timeout:?}: {t:?}"));
-                    return;
-                }
-                Some(Ok(Ok(v))) => {
-                    let tag = v.tag;
-                    drop_mine(v);
-                    Awaited::Value(tag)
-                }
-                Some(Ok(Err(TaskError::Cancelled(_)))) => Awaited::Cancelled,
-                Some(Ok(Err(TaskError::Failed(f)))) => Awaited::Failed(f),
-                Some(Ok(Err(other))) => Awaited::Other(format!("{other:?}")),
-                Some(Err(payload)) => {
-                    Tally::bump(&tally.result_panics);
-                    drop_quietly(payload);
-                    Awaited::ClonePanicked
-                }
-            };
-            if plans[i].late {
-                t.add_done_callback(callback::<H>(&recs, i, &plans[i], LATE_CALLBACK));
-                recs.callbacks_due.fetch_add(1, Ordering::SeqCst);
-            }
-            kept.push((i, t, awaited));
-        }
-        let mut spins = 0u32;
-        loop {
-            let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::SeqCst);
-            let children = get(&recs.children);
-            let settled = get(&recs.drops) == n as u64
-                && get(&recs.callbacks_run) >= get(&recs.callbacks_due)
-                && get(&recs.children_dropped) == children
-                && get(&recs.child_callbacks_run) == children;
-            if settled {
-                break;
-            }
-            if Instant::now() > deadline {
-                recs.violations.note(|| {
-                    format!(
-                        "hostile batch {}: after {timeout:?}, {} of {n} futures dropped, {} of {} \
-                         callbacks run, {} of {children} children dropped, {} of their callbacks run",
-                        recs.batch,
-                        get(&recs.drops),
-                        get(&recs.callbacks_run),
-                        get(&recs.callbacks_due),
-                        get(&recs.children_dropped),
-                        get(&recs.child_callbacks_run),
-                    )
-                });
-                return;
-            }
-            spins += 1;
-            if spins < 64 {
-                h.yield_now().await;
-            } else {
-                h.sleep(Duration::from_micros(200)).await;
-            }
-        }
-        *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+    }
+
+    /// The children's futures and callbacks too.
+    fn settled(recs: &Records, n: usize) -> bool {
+        let get = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        let children = get(&recs.children);
+        get(&recs.drops) == n as u64
+            && get(&recs.callbacks_run) >= get(&recs.callbacks_due)
+            && get(&recs.children_dropped) == children
+            && get(&recs.child_callbacks_run) == children
+    }
+
+    fn unsettled(recs: &Records, n: usize, timeout: Duration) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        format!(
+            "hostile batch {}: after {timeout:?}, {} of {n} futures dropped, {} of {} \
+             callbacks run, {} of {} children dropped, {} of their callbacks run",
+            recs.batch,
+            get(&recs.drops),
+            get(&recs.callbacks_run),
+            get(&recs.callbacks_due),
+            get(&recs.children_dropped),
+            get(&recs.children),
+            get(&recs.child_callbacks_run),
+        )
     }
 }

@@ -9,7 +9,7 @@ use aiotask_api::{Failure, Task, TaskError, drop_quietly};
 
 use super::HostileReport;
 use super::batch::{Awaited, Kept};
-use super::plan::{Kind, Plan, REMOVABLE_CALLBACK};
+use super::plan::{Kind, Plan, PlanShape, REMOVABLE_CALLBACK};
 use super::record::{Records, end, state};
 use super::values::{BODY_PANIC, CLONE_PANIC, DROP_PANIC, Tally, Value, drop_mine, mode};
 
@@ -195,7 +195,7 @@ pub(crate) fn batch<H: aiotask_api::RuntimeHandle>(
                 format!("awaited {awaited:?}, but the handle shows {bits:#b}")
             });
         }
-        if rec.cancel(false, || t.cancel()) {
+        if rec.counted_cancel(false, || t.cancel()) {
             recs.violation(i, || "cancel() of a done task returned true".into());
         }
     }
@@ -204,7 +204,7 @@ pub(crate) fn batch<H: aiotask_api::RuntimeHandle>(
     let mut owed = 0;
     for (i, plan) in plans.iter().enumerate() {
         let rec = recs.get(i);
-        let states = rec.states.load(Ordering::SeqCst);
+        let states = rec.seen.load(Ordering::SeqCst);
         let body_end = rec.end.load(Ordering::SeqCst);
         let terminal = states & (state::VALUE | state::FAILED | state::CANCELLED);
         let outcome = match terminal {

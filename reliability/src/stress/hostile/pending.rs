@@ -5,17 +5,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aiotask_api::{Runtime, RuntimeHandle, Task};
 use aiotask_core::CatchCancelExt;
 
+use super::super::batch::LONG;
+use super::super::pending::all_started;
 use super::super::record::Violations;
 use super::batch::TaskOf;
 use super::check::repr_of;
 use super::values::{Blast, Bomb, CallbackGuard, Tally, Value};
-
-const LONG: Duration = Duration::from_secs(3600);
 
 /// Counters of the pending tasks.
 #[derive(Debug, Default)]
@@ -124,14 +124,7 @@ pub(crate) fn leave_pending<R: Runtime>(
                 })
                 .collect();
             *out.lock().unwrap_or_else(|e| e.into_inner()) = mine;
-            let deadline = Instant::now() + timeout;
-            while counters.started.load(Ordering::SeqCst) < expected {
-                if Instant::now() > deadline {
-                    return false;
-                }
-                h.sleep(Duration::from_micros(200)).await;
-            }
-            true
+            all_started(&h, &counters.started, expected, timeout).await
         }
     };
     match rt.run(main) {

@@ -1,5 +1,7 @@
 //! What each hostile task does, drawn from the run's seeded generator.
 
+use super::super::plan::{Handles, draw_handles, pick_kind, plan_shape};
+pub(crate) use super::super::plan::{PlanShape, REMOVABLE_CALLBACK};
 use super::values::{Blast, mode};
 
 /// The behaviour of one task body.
@@ -58,13 +60,6 @@ const KINDS: [(Kind, u32); 8] = [
     (Kind::Chain, 10),
 ];
 
-/// At most this many done callbacks are added at creation.
-pub(crate) const MAX_EARLY_CALLBACKS: u8 = 3;
-/// The bit of the removable callback.
-pub(crate) const REMOVABLE_CALLBACK: u8 = MAX_EARLY_CALLBACKS;
-/// The bit of the callback added once the task is done (kept handles only).
-pub(crate) const LATE_CALLBACK: u8 = MAX_EARLY_CALLBACKS + 1;
-
 /// One done callback's behaviour.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CallbackPlan {
@@ -117,21 +112,13 @@ pub(crate) struct Plan {
     pub(crate) callbacks: [CallbackPlan; 5],
 }
 
-impl Plan {
-    /// Callbacks that must run whatever the timing.
-    pub(crate) fn definite_callbacks(&self) -> u8 {
-        self.early | if self.late { 1 << LATE_CALLBACK } else { 0 }
-    }
+plan_shape!(Plan);
 
+impl Plan {
     /// The body waits until a cancel ends it (an `AwaitChild` whose child
     /// returns at once may end first).
     pub(crate) fn blocks(&self) -> bool {
         self.kind.waits() && (self.kind != Kind::AwaitChild || self.flag)
-    }
-
-    /// The loop side holds a handle during the cancel rounds.
-    pub(crate) fn loop_holds(&self) -> bool {
-        self.keep || self.shared
     }
 }
 
@@ -156,36 +143,20 @@ pub(crate) fn value_mode(rng: &mut fastrand::Rng, one_in: u8) -> u8 {
 
 /// Draws the plans of one batch of `n` tasks.
 pub(crate) fn generate(rng: &mut fastrand::Rng, n: usize) -> Vec<Plan> {
-    let total: u32 = KINDS.iter().map(|&(_, w)| w).sum();
     (0..n)
         .map(|_| {
-            let mut pick = rng.u32(0..total);
-            let mut kind = Kind::Value;
-            for &(k, w) in &KINDS {
-                if pick < w {
-                    kind = k;
-                    break;
-                }
-                pick -= w;
-            }
+            let kind = pick_kind(rng, &KINDS);
             let yields = match kind {
                 Kind::Value => rng.u8(0..=2),
                 Kind::Panics => rng.u8(0..=1),
                 _ => 0,
             };
-            let keep = rng.u8(0..4) != 0;
-            let shared = kind.waits() || rng.bool();
-            let loop_round = if (keep || shared) && rng.u8(0..10) < 3 {
-                rng.u8(1..=3)
-            } else {
-                0
-            };
-            let count = if keep {
-                rng.u8(0..=MAX_EARLY_CALLBACKS)
-            } else {
-                rng.u8(1..=MAX_EARLY_CALLBACKS)
-            };
-            let early = ((1u16 << count) - 1) as u8;
+            let Handles {
+                keep,
+                shared,
+                loop_round,
+                early,
+            } = draw_handles(rng, kind.waits());
             let callbacks = std::array::from_fn(|bit| CallbackPlan {
                 panics: Blast::pick(rng, 8),
                 // The removable callback's capture is also held by this
