@@ -5,29 +5,44 @@
 //! tasks): a cancel is forwarded to every one of them (protocol rule F2 in
 //! `forward.rs`). One awaited task, the common case, allocates nothing.
 
+use std::sync::Arc;
+
 use aiotask_api::AnyTask;
 
 /// The tasks one suspension awaits, each once, in the order first polled.
+/// One task (the common case) is held as is; several share one allocation,
+/// so that cloning for a forward costs a reference count either way.
 #[derive(Clone, Debug)]
-pub(crate) struct Awaited {
-    first: AnyTask,
-    rest: Vec<AnyTask>,
+pub(crate) enum Awaited {
+    One(AnyTask),
+    /// Two or more.
+    Many(Arc<[AnyTask]>),
 }
 
 impl Awaited {
     /// The first task awaited (what the repr shows as `wait_for=`).
     pub(crate) fn first(&self) -> &AnyTask {
-        &self.first
+        match self {
+            Self::One(t) => t,
+            Self::Many(ts) => &ts[0],
+        }
     }
 
     /// Every task awaited.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &AnyTask> {
-        std::iter::once(&self.first).chain(self.rest.iter())
+        let many: &[AnyTask] = match self {
+            Self::One(_) => &[],
+            Self::Many(ts) => &ts[1..],
+        };
+        std::iter::once(self.first()).chain(many)
     }
 
     /// The tasks, split for a cancel walk's forward step.
     pub(crate) fn into_parts(self) -> (AnyTask, Vec<AnyTask>) {
-        (self.first, self.rest)
+        match self {
+            Self::One(t) => (t, Vec::new()),
+            Self::Many(ts) => (ts[0].clone(), ts[1..].to_vec()),
+        }
     }
 }
 
@@ -80,12 +95,19 @@ impl PendingJoins {
     /// What the suspension awaits: each task once.
     pub(crate) fn into_awaited(self) -> Option<Awaited> {
         let (first, _) = self.first?;
-        let mut rest: Vec<AnyTask> = Vec::new();
+        if self.rest.is_empty() {
+            return Some(Awaited::One(first));
+        }
+        let mut all = vec![first];
         for (task, _) in self.rest {
-            if task.id() != first.id() && !rest.iter().any(|t| t.id() == task.id()) {
-                rest.push(task);
+            if !all.iter().any(|t| t.id() == task.id()) {
+                all.push(task);
             }
         }
-        Some(Awaited { first, rest })
+        Some(if all.len() == 1 {
+            Awaited::One(all.remove(0))
+        } else {
+            Awaited::Many(all.into())
+        })
     }
 }
