@@ -576,3 +576,144 @@ pub fn user_code_runs_without_the_task_lock<R: Runtime>(fx: &Fixture<R>) -> Outc
     );
     Outcome::Pass
 }
+
+/// A value holding another task's typed handle that, in its `Debug`, waits
+/// a moment and then prints that task with its value (so two threads
+/// overlap, each holding one value while it prints the other).
+#[derive(Clone)]
+struct Points(Arc<Mutex<Option<Arc<dyn std::fmt::Debug + Send + Sync>>>>);
+
+impl std::fmt::Debug for Points {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let other = self.0.lock().unwrap().clone();
+        match other {
+            Some(t) => write!(f, "Points({t:?})"),
+            None => f.write_str("Points(None)"),
+        }
+    }
+}
+
+/// A task whose value is a [`Points`].
+type Pointing<R> = TaskOf<R, Points>;
+
+/// Issue 10 item 5 across threads (found by review): two finished tasks
+/// whose values hold each other, printed on two threads at once. Each
+/// thread holds one value while its `Debug` prints the other task; before
+/// the fix both waited for ever. Now the second thread to wait sees the
+/// cycle and prints `...` there.
+pub fn values_holding_each_other_print_on_two_threads<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let (to_b, to_a) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
+    let (vb, va) = (to_b.clone(), to_a.clone());
+    let (a, b) = run(fx.runtime(), async move {
+        let a: Pointing<R> = h.create_named_task("a", async move { Points(vb) });
+        let b: Pointing<R> = h.create_named_task("b", async move { Points(va) });
+        let _ = a.clone().await;
+        let _ = b.clone().await;
+        (a, b)
+    });
+    *to_b.lock().unwrap() = Some(Arc::new(b.clone()));
+    *to_a.lock().unwrap() = Some(Arc::new(a.clone()));
+    let rounds = if cfg!(miri) { 2 } else { 20 };
+    for _ in 0..rounds {
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let (b1, a1) = (barrier.clone(), a.clone());
+        let one = std::thread::spawn(move || {
+            b1.wait();
+            format!("{a1:?}")
+        });
+        barrier.wait();
+        let two = format!("{b:?}");
+        let one = one.join().expect("the other thread printed");
+        for text in [&one, &two] {
+            assert!(text.starts_with("<Task finished name="), "a repr: {text}");
+        }
+    }
+    // Alone, one thread prints the cycle with CPython's recursion guard.
+    assert_eq!(
+        format!("{a:?}"),
+        "<Task finished name='a' result=Points(<Task finished name='b' result=Points(...)>)>",
+        "a's repr on one thread"
+    );
+    to_b.lock().unwrap().take();
+    to_a.lock().unwrap().take();
+    Outcome::Pass
+}
+
+/// A value whose destructor asks its slot's task whether it is done.
+#[derive(Clone, Debug)]
+struct AsksOnDrop(Arc<Mutex<Option<AnyTask>>>);
+
+impl Drop for AsksOnDrop {
+    fn drop(&mut self) {
+        let task = self.0.lock().unwrap().clone();
+        if let Some(t) = task {
+            let _ = t.done();
+        }
+    }
+}
+
+/// Polls `join` once, keeps it in `keep`, and is ready at once: the step
+/// goes on with the join left pending (the task now awaits its task).
+struct PollOnceAndKeep<J>(Option<J>, Arc<Mutex<Option<J>>>);
+
+impl<J: Future + Unpin> Future for PollOnceAndKeep<J> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut join = self.0.take().expect("polled once");
+        let _ = Pin::new(&mut join).poll(cx);
+        *self.1.lock().unwrap() = Some(join);
+        Poll::Ready(())
+    }
+}
+
+/// Where the awaiter keeps its pending join.
+type KeptJoin<R> = Arc<Mutex<Option<<TaskOf<R, AsksOnDrop> as IntoFuture>::IntoFuture>>>;
+
+/// The rule "no user code under a task's lock" (found by review): when the
+/// step of an awaiter lets go of the task it awaited, that may be the
+/// task's last handle, whose drop drops its value: user code. Before the
+/// fix it ran under the awaiter's lock, and a value whose `Drop` asked the
+/// awaiter `done()` deadlocked.
+pub fn the_last_handle_of_an_awaited_task_drops_outside_the_lock<R: Runtime>(
+    fx: &Fixture<R>,
+) -> Outcome {
+    let h = fx.runtime().handle();
+    let awaiter_slot: Arc<Mutex<Option<AnyTask>>> = Arc::default();
+    let slot = awaiter_slot.clone();
+    let done = run(fx.runtime(), async move {
+        let (gate_b, gate_a) = (Gate::new(), Gate::new());
+        let (gb, ga) = (gate_b.clone(), gate_a.clone());
+        let s = slot.clone();
+        let b: TaskOf<R, AsksOnDrop> = h.create_named_task("b", async move {
+            gb.wait().await;
+            AsksOnDrop(s)
+        });
+        let kept: KeptJoin<R> = Arc::default();
+        let (k, b2) = (kept.clone(), b.clone());
+        let a: TaskOf<R, ()> = h.create_named_task("a", async move {
+            PollOnceAndKeep(Some(b2.into_future()), k).await;
+            ga.wait().await; // suspended with b recorded as awaited
+        });
+        *slot.lock().unwrap() = Some(a.as_any());
+        let a2 = a.clone();
+        wait_until(&h, "a awaits b", move || repr_of(&a2).contains("wait_for")).await;
+        // Only a's state still holds b once b is done.
+        kept.lock().unwrap().take();
+        drop(b);
+        gate_b.set(());
+        let a3 = a.clone();
+        wait_until(&h, "b finished", move || {
+            repr_of(&a3).contains("wait_for=<Task finished name='b'>")
+        })
+        .await;
+        gate_a.set(()); // a's next step lets go of b: b's value is dropped
+        let _ = a.clone().await;
+        a.done()
+    });
+    awaiter_slot.lock().unwrap().take();
+    assert!(done, "the awaiter finished");
+    Outcome::Pass
+}

@@ -260,6 +260,8 @@ macro_rules! __with_check_list {
                 a_value_panicking_on_drop_is_reported,
                 names_escape_like_python,
                 user_code_runs_without_the_task_lock,
+                values_holding_each_other_print_on_two_threads,
+                the_last_handle_of_an_awaited_task_drops_outside_the_lock,
             }
             runtime_drop {
                 pending_tasks_are_reported_and_cancelled,

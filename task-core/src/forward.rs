@@ -30,6 +30,13 @@
 //!   by two branches, not through a cycle, is asked twice, as in CPython.
 //! * **F5. Answers go up.** `cancel()` returns the answer of the first
 //!   task: a forward accepted anywhere below is `true` all the way up.
+//! * **F6. The request stands while it is forwarded.** A task that asks to
+//!   forward keeps `must_cancel` set until the forward is answered; told it
+//!   was accepted (`CancelEntry::Accepted`), it drops `must_cancel` only if
+//!   it is still suspended in the suspension it asked in. A step another
+//!   thread runs in between (the task was woken by something else, or
+//!   finished) therefore still receives the request, as CPython's task,
+//!   whose `_fut_waiter.cancel()` leaves no such window, always does.
 
 use std::collections::HashSet;
 
@@ -99,17 +106,63 @@ impl Path {
 /// Walks a cancel request from the task `root_id`, whose own steps are
 /// `root`, starting with `first` (the root's answer to the request, or the
 /// forward a step's end asks for). Returns `cancel()`'s answer (F5).
+///
+/// The common cases allocate nothing: a task that answers at once, and one
+/// forward to a task that answers at once.
 pub(crate) fn walk(
     root_id: TaskId,
     root: &dyn Fn(CancelEntry) -> CancelStep,
     message: Option<&str>,
     first: CancelStep,
 ) -> bool {
-    let mut levels: Vec<Level<'_>> = Vec::new();
-    let mut path = Path::default();
-    let mut node = Node::Root(root);
-    let mut node_id = root_id;
     let mut step = first;
+    loop {
+        match step {
+            CancelStep::Answered(a) => return a,
+            CancelStep::Forward {
+                first,
+                rest,
+                suspension,
+            } if rest.is_empty() && first.id() != root_id => {
+                match first.cancel_step(message, CancelEntry::Request) {
+                    CancelStep::Answered(true) => {
+                        let _ = root(CancelEntry::Accepted(suspension)); // F6
+                        return true;
+                    }
+                    // F3: the awaited task is done: route again.
+                    CancelStep::Answered(false) => step = root(CancelEntry::Refused(suspension)),
+                    deeper => {
+                        let level = Level {
+                            node: Node::Root(root),
+                            id: root_id,
+                            suspension,
+                            rest: Vec::new().into_iter(),
+                            accepted: false,
+                        };
+                        let id = first.id();
+                        return walk_levels(Some(level), Node::Task(first), id, message, deeper);
+                    }
+                }
+            }
+            other => return walk_levels(None, Node::Root(root), root_id, message, other),
+        }
+    }
+}
+
+/// The general walk, on a worklist of levels (F1–F6).
+fn walk_levels<'a>(
+    root_level: Option<Level<'a>>,
+    mut node: Node<'a>,
+    mut node_id: TaskId,
+    message: Option<&str>,
+    mut step: CancelStep,
+) -> bool {
+    let mut levels: Vec<Level<'a>> = Vec::new();
+    let mut path = Path::default();
+    if let Some(level) = root_level {
+        path.push(level.id);
+        levels.push(level);
+    }
     loop {
         let answer = match step {
             CancelStep::Forward {
@@ -159,6 +212,9 @@ pub(crate) fn walk(
             let done = levels.pop().expect("the level just read");
             path.pop();
             if done.accepted {
+                let _ = done
+                    .node
+                    .step(message, CancelEntry::Accepted(done.suspension)); // F6
                 answer = true;
                 continue;
             }

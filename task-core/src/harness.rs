@@ -54,7 +54,13 @@ where
         StepStart::Run {
             deliver,
             catch_depth,
-        } => (deliver, catch_depth),
+            released,
+        } => {
+            // What the state let go of (the awaited task's last handle may
+            // be among it), dropped with no lock held.
+            drop(released);
+            (deliver, catch_depth)
+        }
     };
     if let Some(err) = deliver.clone().filter(|_| catch_depth == 0) {
         // Nothing in the body catches: the error propagates out at once.

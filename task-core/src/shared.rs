@@ -133,6 +133,10 @@ impl<T: Send + 'static> Shared<T> {
                 CancelEntry::Request => st.transition_to_cancel_requested(msg),
                 CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at))),
                 CancelEntry::Cycle => st.route_cancel_in_cycle(msg),
+                CancelEntry::Accepted(at) => {
+                    st.forward_accepted(Suspension(at));
+                    return CancelStep::Answered(true);
+                }
             };
             let waker = match action {
                 CancelAction::Requested { wake: true } => st.waker.clone(),
@@ -245,8 +249,9 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// # Panics
     ///
-    /// When called from inside the `Clone` of this same task's value (value
-    /// rule V3): that clone would never end.
+    /// When called from inside the `Clone` of this same task's value, or
+    /// where waiting for the value would close a cycle with other threads
+    /// (value rule V3): that call would never return.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -269,7 +274,8 @@ impl<T: Send + 'static> Shared<T> {
         match self.value.with(self.id, T::clone) {
             Some(v) => v,
             None => panic!(
-                "result() of task {} was called from inside the Clone of that task's own value",
+                "result() of task {} would wait for ever: called from inside the Clone of that \
+                 task's own value, or from Clones of values that hold each other on two threads",
                 self.id
             ),
         }
@@ -348,21 +354,25 @@ impl<T: Send + 'static> Shared<T> {
         match action {
             SuspendAction::Nothing => {}
             SuspendAction::WakeSelf => waker.wake_by_ref(),
-            SuspendAction::Forward(awaited, msg) => {
+            SuspendAction::Forward(awaited, msg, at) => {
                 // The request is this task's already: the walk only takes
-                // it to the awaited tasks. Refused everywhere, the task is
-                // woken with `must_cancel` still set (no re-route: it has
-                // not moved on).
+                // it to the awaited tasks. Accepted, `must_cancel` is
+                // dropped if the task is still in this suspension (rule F6);
+                // refused everywhere, the task is woken with `must_cancel`
+                // still set (no re-route: it has not moved on).
                 let (first, rest) = awaited.into_parts();
                 let forward = CancelStep::Forward {
                     first,
                     rest,
-                    suspension: 0,
+                    suspension: at.0,
                 };
-                let root = |_: CancelEntry| CancelStep::Answered(false);
-                if forward::walk(self.id, &root, msg.as_deref(), forward) {
-                    self.lock().forward_accepted();
-                } else {
+                let root = |entry: CancelEntry| {
+                    if let CancelEntry::Accepted(at) = entry {
+                        self.lock().forward_accepted(Suspension(at));
+                    }
+                    CancelStep::Answered(false)
+                };
+                if !forward::walk(self.id, &root, msg.as_deref(), forward) {
                     waker.wake_by_ref();
                 }
             }
@@ -372,7 +382,7 @@ impl<T: Send + 'static> Shared<T> {
     /// The terminal transition: stores the outcome and dispatches the done
     /// list through the loop's `call_soon`.
     pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
-        let (entries, discarded) = {
+        let (entries, discarded, released) = {
             let mut st = self.lock();
             let done = st.transition_to_complete(outcome);
             if let Some(v) = done.value {
@@ -380,8 +390,9 @@ impl<T: Send + 'static> Shared<T> {
                 self.value.store(v);
             }
             st.dispatching = true;
-            (done.entries, done.discarded)
+            (done.entries, done.discarded, done.released)
         };
+        drop(released);
         if let Some(lost) = discarded {
             self.drop_user_value(lost);
         }
@@ -457,13 +468,14 @@ impl<T: Send + 'static> Shared<T> {
     /// ```
     pub fn destroy_pending(&self) -> bool {
         let repr = self.repr_for_report();
-        let entries = {
+        let (entries, released) = {
             let mut st = self.lock();
             if st.is_done() {
                 return false;
             }
             st.transition_to_destroyed()
         };
+        drop(released);
         self.env
             .report(ExceptionContext::new(ReportKind::DestroyedPending).with_task(repr));
         drop_entries(entries, &|m| self.report_drop_panic(m));
@@ -530,38 +542,52 @@ impl<T: Send + 'static> Shared<T> {
     where
         T: Clone,
     {
-        let mut st = self.lock();
-        if st.is_done() {
-            if hold_back() {
-                return Poll::Pending;
+        let mut hold_back = Some(hold_back);
+        // The awaiter's waker is cloned, and a replaced one dropped, with
+        // no lock held: it may be any executor's, running any code.
+        // A first poll registers one: clone it before locking.
+        let mut fresh: Option<Waker> = key.is_none().then(|| cx.waker().clone());
+        loop {
+            let mut st = self.lock();
+            if st.is_done() {
+                if hold_back.take().is_some_and(|hold| hold()) {
+                    return Poll::Pending;
+                }
+                *key = None;
+                let read = st.result();
+                drop(st);
+                drop(fresh);
+                return Poll::Ready(read.map(|()| self.clone_value()));
             }
-            *key = None;
-            let read = st.result();
+            let found = key.and_then(|k| {
+                st.entries.iter_mut().find_map(|e| match e {
+                    Entry::Awaiter { key, waker } if *key == k => Some(waker),
+                    _ => None,
+                })
+            });
+            match (found, fresh.take()) {
+                (Some(w), unused) if w.will_wake(cx.waker()) => {
+                    drop(st);
+                    drop(unused);
+                    return Poll::Pending;
+                }
+                (Some(w), Some(waker)) => {
+                    let replaced = std::mem::replace(w, waker);
+                    drop(st);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                (None, Some(waker)) => {
+                    let k = NEXT_AWAITER.fetch_add(1, Ordering::Relaxed);
+                    *key = Some(k);
+                    st.entries.push(Entry::Awaiter { key: k, waker });
+                    return Poll::Pending;
+                }
+                (_, None) => {}
+            }
             drop(st);
-            return Poll::Ready(read.map(|()| self.clone_value()));
+            fresh = Some(cx.waker().clone());
         }
-        let found = key.and_then(|k| {
-            st.entries.iter_mut().find_map(|e| match e {
-                Entry::Awaiter { key, waker } if *key == k => Some(waker),
-                _ => None,
-            })
-        });
-        let replaced = match found {
-            Some(w) if w.will_wake(cx.waker()) => None,
-            Some(w) => Some(std::mem::replace(w, cx.waker().clone())),
-            None => {
-                let k = NEXT_AWAITER.fetch_add(1, Ordering::Relaxed);
-                *key = Some(k);
-                st.entries.push(Entry::Awaiter {
-                    key: k,
-                    waker: cx.waker().clone(),
-                });
-                None
-            }
-        };
-        drop(st);
-        drop(replaced);
-        Poll::Pending
     }
 
     /// An awaiter went away before the task was done.

@@ -76,8 +76,10 @@ pub(crate) enum Entry<H> {
 pub(crate) enum CancelAction {
     /// The task is done: return `false`.
     AlreadyDone,
-    /// Forward to the awaited tasks; if every one returns `false`, call
-    /// [`State::route_cancel`] with the suspension it was made in.
+    /// Forward to the awaited tasks (`must_cancel` is set meanwhile, rule
+    /// F6 of `forward.rs`); if every one returns `false`, call
+    /// [`State::route_cancel`] with the suspension it was made in, and if
+    /// one accepts, [`State::forward_accepted`].
     Forward(Awaited, Suspension),
     /// Return `true`; wake the task when `wake` so the cancel is delivered.
     Requested { wake: bool },
@@ -95,7 +97,19 @@ pub(crate) enum StepStart {
     Run {
         deliver: Option<CancelledError>,
         catch_depth: u32,
+        released: Released,
     },
+}
+
+/// What a transition took out of the state whose drop may run code that is
+/// not ours (the last handle of an awaited task, whose drop drops its value;
+/// a host executor's waker): the caller drops it after the lock is released.
+#[must_use = "dropped after the lock is released"]
+#[derive(Debug, Default)]
+pub(crate) struct Released {
+    waiter: Option<Waiter>,
+    #[allow(dead_code, reason = "held only to be dropped by the caller")]
+    waker: Option<Waker>,
 }
 
 /// What the harness must do after a step that suspended.
@@ -107,18 +121,21 @@ pub(crate) enum SuspendAction {
     WakeSelf,
     /// A cancel arrived during the step while it awaited tasks: forward it;
     /// if every forward returns `false`, wake the task: `must_cancel` is
-    /// still set, so its next step delivers the cancellation.
-    Forward(Awaited, Option<Arc<str>>),
+    /// still set, so its next step delivers the cancellation; if one
+    /// accepts, [`State::forward_accepted`] with this suspension.
+    Forward(Awaited, Option<Arc<str>>, Suspension),
 }
 
 /// What the terminal transition hands back: the done list to dispatch, the
-/// value to store in the value slot, and a value that was lost to a cancel
-/// (to be dropped outside the lock: its destructor is user code).
+/// value to store in the value slot, and what is to be dropped outside the
+/// lock (a value lost to a cancel, whose destructor is user code; the
+/// awaited task and the waker).
 #[must_use]
 pub(crate) struct Completion<T, H> {
     pub(crate) entries: Vec<Entry<H>>,
     pub(crate) value: Option<T>,
     pub(crate) discarded: Option<T>,
+    pub(crate) released: Released,
 }
 
 /// The state of one task.
@@ -211,7 +228,14 @@ impl<H> State<H> {
         let moved_on = refused_in != Some(self.suspension);
         if self.sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
-                Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
+                Waiter::Tasks(t) => {
+                    // Rule F6: `must_cancel` stands while the forward is
+                    // made, for a step that runs meanwhile on another thread.
+                    let forward = CancelAction::Forward(t.clone(), self.suspension);
+                    self.must_cancel = true;
+                    self.cancel_message = msg.map(Arc::from);
+                    return forward;
+                }
                 Waiter::Leaf(slot @ None) => {
                     // The awaited leaf is "cancelled" synchronously: its error
                     // carries this message and can no longer be revoked.
@@ -295,9 +319,13 @@ impl<H> State<H> {
         if self.is_done() {
             return StepStart::Done;
         }
+        let mut released = Released::default();
         let mut deliver = match std::mem::replace(&mut self.waiter, Waiter::None) {
             Waiter::Leaf(Some(e)) => Some(e),
-            _ => None,
+            other => {
+                released.waiter = Some(other);
+                None
+            }
         };
         if self.must_cancel {
             self.must_cancel = false;
@@ -318,6 +346,7 @@ impl<H> State<H> {
         StepStart::Run {
             deliver,
             catch_depth,
+            released,
         }
     }
 
@@ -344,7 +373,9 @@ impl<H> State<H> {
         }
         // cancel() was called during this step: hand it to what we now await.
         match &mut self.waiter {
-            Waiter::Tasks(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
+            Waiter::Tasks(t) => {
+                SuspendAction::Forward(t.clone(), self.cancel_message.clone(), self.suspension)
+            }
             Waiter::Leaf(slot) => {
                 self.must_cancel = false;
                 *slot = Some(CancelledError::from_message(self.cancel_message.clone()));
@@ -354,9 +385,16 @@ impl<H> State<H> {
         }
     }
 
-    /// A forwarded cancel was accepted by the awaited task.
-    pub(crate) fn forward_accepted(&mut self) {
-        self.must_cancel = false;
+    /// A cancel forwarded in suspension `at` was accepted by an awaited
+    /// task (rule F6): `must_cancel` is dropped only if the task is still
+    /// suspended there, not woken. A task that moved on, or was woken
+    /// meanwhile, keeps it: the request reached it while it ran, and its next
+    /// step delivers it, as asyncio's `_must_cancel` does.
+    pub(crate) fn forward_accepted(&mut self, at: Suspension) {
+        if self.sub == Sub::Suspended && self.suspension == at && !self.is_done() {
+            self.must_cancel = false;
+            self.cancel_message = None;
+        }
     }
 
     /// A delivery the body did not reach (no `catch_cancel` at its depth
@@ -400,24 +438,28 @@ impl<H> State<H> {
                 Phase::Failed(Failure::from_error(other))
             }
         };
+        let (entries, released) = self.finish_common();
         Completion {
-            entries: self.finish_common(),
+            entries,
             value,
             discarded,
+            released,
         }
     }
 
     /// The runtime went away while the task was pending.
-    pub(crate) fn transition_to_destroyed(&mut self) -> Vec<Entry<H>> {
+    pub(crate) fn transition_to_destroyed(&mut self) -> (Vec<Entry<H>>, Released) {
         self.phase = Phase::Cancelled;
         self.must_cancel = false;
         self.finish_common()
     }
 
-    fn finish_common(&mut self) -> Vec<Entry<H>> {
-        self.waiter = Waiter::None;
-        self.waker = None;
-        std::mem::take(&mut self.entries)
+    fn finish_common(&mut self) -> (Vec<Entry<H>>, Released) {
+        let released = Released {
+            waiter: Some(std::mem::replace(&mut self.waiter, Waiter::None)),
+            waker: self.waker.take(),
+        };
+        (std::mem::take(&mut self.entries), released)
     }
 
     /// `_make_cancelled_error()` (spec §1.11): the stored error once, then fresh ones.
@@ -491,6 +533,7 @@ mod tests {
             StepStart::Run {
                 deliver: Some(e),
                 catch_depth: 0,
+                ..
             } => assert_eq!(e.message(), Some("b")),
             other => panic!("{other:?}"),
         }
@@ -538,6 +581,7 @@ mod tests {
         let _ = s.transition_to_cancel_requested(Some("m"));
         let done = s.transition_to_complete(Ok(5));
         assert_eq!((done.value, done.discarded), (None, Some(5)));
+        drop(done.released);
         assert_eq!(s.state_word(), "cancelled");
         for _ in 0..2 {
             match s.result() {

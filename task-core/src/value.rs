@@ -15,33 +15,41 @@
 //!   task's slot, the task's id is in a thread-local list: a repr of that
 //!   task reached from inside (a value holding its own handle) prints `...`
 //!   as CPython's recursion guard does, and a `result()` of it from inside
-//!   its own `Clone` panics with a message instead of locking again.
+//!   its own `Clone` panics with a message instead of locking again. Across
+//!   threads too: a thread that would wait for a slot while holding others
+//!   first records what it waits for and holds, in one process-wide table,
+//!   and gives up (the same `...` or message) if the waits would close a
+//!   cycle (two values that hold each other, printed on two threads at
+//!   once). Of two threads closing a cycle, the second to record sees it.
 //! * **V4. Dropped quietly.** A value nobody will read (lost to a cancel,
 //!   or left when the task is dropped) is dropped with
 //!   [`aiotask_api::drop_quietly`], outside every lock.
 
 use std::cell::RefCell;
+use std::sync::TryLockError;
 
 use aiotask_api::TaskId;
 
 use crate::sync::{Mutex, lock};
 
 crate::thread_local_shim! {
-    /// The tasks whose value slot this thread holds now (V3).
-    static HELD: RefCell<Vec<TaskId>> = const { RefCell::new(Vec::new()) };
+    /// The tasks whose value slot this thread holds now, with the slot's
+    /// address (V3).
+    static HELD: RefCell<Vec<(TaskId, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// True while this thread runs user code on `id`'s value (V3).
 pub(crate) fn held_here(id: TaskId) -> bool {
-    HELD.try_with(|h| h.borrow().contains(&id)).unwrap_or(false)
+    HELD.try_with(|h| h.borrow().iter().any(|(held, _)| *held == id))
+        .unwrap_or(false)
 }
 
 /// Marks `id` held by this thread until dropped, even on unwind.
 struct Holding(TaskId);
 
 impl Holding {
-    fn new(id: TaskId) -> Self {
-        let _ = HELD.try_with(|h| h.borrow_mut().push(id));
+    fn new(id: TaskId, slot: usize) -> Self {
+        let _ = HELD.try_with(|h| h.borrow_mut().push((id, slot)));
         Self(id)
     }
 }
@@ -50,10 +58,78 @@ impl Drop for Holding {
     fn drop(&mut self) {
         let _ = HELD.try_with(|h| {
             let mut h = h.borrow_mut();
-            if let Some(at) = h.iter().rposition(|id| *id == self.0) {
+            if let Some(at) = h.iter().rposition(|(id, _)| *id == self.0) {
                 h.remove(at);
             }
         });
+    }
+}
+
+/// The waits of threads that hold slots (V3): only threads that would
+/// block on a slot while holding others are in it, so the table is empty
+/// but for values that print or clone one another.
+mod waits {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::HELD;
+
+    /// One thread's wait: the slot it waits for, the slots it holds.
+    struct Wait {
+        thread: u64,
+        target: usize,
+        held: Vec<usize>,
+    }
+
+    // Process-wide, like the id counters: a std lock, taken only when a
+    // slot is contended (see `crate::sync`).
+    static WAITS: Mutex<Vec<Wait>> = Mutex::new(Vec::new());
+    static NEXT_THREAD: AtomicU64 = AtomicU64::new(1);
+
+    std::thread_local! {
+        static THREAD: u64 = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn table() -> std::sync::MutexGuard<'static, Vec<Wait>> {
+        WAITS.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records that this thread will wait for `target`; `false` when that
+    /// wait would close a cycle of waits (then nothing is recorded).
+    pub(super) fn enter(target: usize) -> bool {
+        let held: Vec<usize> = HELD
+            .try_with(|h| h.borrow().iter().map(|(_, slot)| *slot).collect())
+            .unwrap_or_default();
+        if held.is_empty() {
+            return true; // holding nothing, nobody can be waiting for us
+        }
+        let Ok(thread) = THREAD.try_with(|t| *t) else {
+            return false;
+        };
+        let mut waits = table();
+        let mut slot = target;
+        for _ in 0..=waits.len() {
+            if held.contains(&slot) {
+                return false;
+            }
+            match waits.iter().find(|w| w.held.contains(&slot)) {
+                Some(holder) => slot = holder.target,
+                None => break,
+            }
+        }
+        waits.push(Wait {
+            thread,
+            target,
+            held,
+        });
+        true
+    }
+
+    /// This thread got the slot it waited for.
+    pub(super) fn leave() {
+        if let Ok(thread) = THREAD.try_with(|t| *t) {
+            table().retain(|w| w.thread != thread);
+        }
     }
 }
 
@@ -75,14 +151,28 @@ impl<T> ValueSlot<T> {
     }
 
     /// Runs `f` on the value of task `id` under the slot's lock only (V2).
-    /// `None` when the slot is empty or this thread already holds it (V3).
+    /// `None` when the slot is empty, or when waiting for it would never
+    /// end: this thread holds it already, or the wait would close a cycle
+    /// with other threads (V3).
     pub(crate) fn with<R>(&self, id: TaskId, f: impl FnOnce(&T) -> R) -> Option<R> {
         if held_here(id) {
             return None;
         }
-        let slot = lock(&self.value);
+        let addr = std::ptr::from_ref(self).addr();
+        let slot = match self.value.try_lock() {
+            Ok(slot) => slot,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                if !waits::enter(addr) {
+                    return None;
+                }
+                let slot = lock(&self.value);
+                waits::leave();
+                slot
+            }
+        };
         let value = slot.as_ref()?;
-        let _holding = Holding::new(id);
+        let _holding = Holding::new(id, addr);
         Some(f(value))
     }
 
