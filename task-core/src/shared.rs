@@ -108,7 +108,7 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     /// `cancel(msg)` (spec §1.7): `true` unless done; forwarded down the
-    /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F5),
+    /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F6),
     /// which needs no stack however long the chain.
     ///
     /// ```
