@@ -638,7 +638,7 @@ pub fn check_flavour<R: Runtime>(
 /// fired timer left in the process-wide timer map (`split_off` leaves an
 /// empty root node, which the next turn on an empty map drops). A reading
 /// taken before that turn would count a node that is about to be freed.
-fn quiet_heap_reading() -> i64 {
+pub fn quiet_heap_reading() -> i64 {
     let mut last = net_heap_bytes();
     let mut same = 0;
     for _ in 0..1_000 {
