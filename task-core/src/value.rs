@@ -155,15 +155,13 @@ impl<T> ValueSlot<T> {
     /// end: this thread holds it already, or the wait would close a cycle
     /// with other threads (V3).
     pub(crate) fn with<R>(&self, id: TaskId, f: impl FnOnce(&T) -> R) -> Option<R> {
-        if held_here(id) {
-            return None;
-        }
         let addr = std::ptr::from_ref(self).addr();
         let slot = match self.value.try_lock() {
             Ok(slot) => slot,
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            // Held: by this thread (re-entry), or by another one.
             Err(TryLockError::WouldBlock) => {
-                if !waits::enter(addr) {
+                if held_here(id) || !waits::enter(addr) {
                     return None;
                 }
                 let slot = lock(&self.value);
