@@ -322,10 +322,11 @@ impl<H> State<H> {
         let mut released = Released::default();
         let mut deliver = match std::mem::replace(&mut self.waiter, Waiter::None) {
             Waiter::Leaf(Some(e)) => Some(e),
-            other => {
-                released.waiter = Some(other);
+            tasks @ Waiter::Tasks(_) => {
+                released.waiter = Some(tasks);
                 None
             }
+            Waiter::Leaf(None) | Waiter::None => None,
         };
         if self.must_cancel {
             self.must_cancel = false;
@@ -455,8 +456,13 @@ impl<H> State<H> {
     }
 
     fn finish_common(&mut self) -> (Vec<Entry<H>>, Released) {
+        let waiter = match std::mem::replace(&mut self.waiter, Waiter::None) {
+            tasks @ Waiter::Tasks(_) => Some(tasks),
+            // A leaf's slot holds only our own CancelledError.
+            Waiter::Leaf(_) | Waiter::None => None,
+        };
         let released = Released {
-            waiter: Some(std::mem::replace(&mut self.waiter, Waiter::None)),
+            waiter,
             waker: self.waker.take(),
         };
         (std::mem::take(&mut self.entries), released)
