@@ -8,7 +8,7 @@
 //!    dropping a task). A handler that panics, a panic payload whose `Drop`
 //!    panics, a failure whose `Debug` panics, a standard error that is a
 //!    closed pipe: each is contained here, and the caller goes on.
-//! 2. **The default handler writes with `write_all`, never `eprintln!`**, and
+//! 2. **The default handler writes with `write_all`, never a printing macro**, and
 //!    ignores a failed write: a report that cannot be written is lost, the
 //!    runtime is not.
 //! 3. **No lock is held while user code runs**: the handler is cloned out
