@@ -288,10 +288,6 @@ pub mod protocol {
         /// The forward would reach a task already on the walk's path (a
         /// cycle of awaits): this task takes the request itself.
         Cycle,
-        /// A task this one awaited in suspension `.0` accepted the forward:
-        /// the request is delivered there, unless this task moved on
-        /// meanwhile. Its answer is ignored.
-        Accepted(u32),
     }
 
     /// What one step of a cancel walk answers.

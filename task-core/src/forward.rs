@@ -30,13 +30,13 @@
 //!   by two branches, not through a cycle, is asked twice, as in CPython.
 //! * **F5. Answers go up.** `cancel()` returns the answer of the first
 //!   task: a forward accepted anywhere below is `true` all the way up.
-//! * **F6. The request stands while it is forwarded.** A task that asks to
-//!   forward keeps `must_cancel` set until the forward is answered; told it
-//!   was accepted (`CancelEntry::Accepted`), it drops `must_cancel` only if
-//!   it is still suspended in the suspension it asked in. A step another
-//!   thread runs in between (the task was woken by something else, or
-//!   finished) therefore still receives the request, as CPython's task,
-//!   whose `_fut_waiter.cancel()` leaves no such window, always does.
+//!
+//! A known gap (pre-existing, found by review): between a task's step that
+//! asks to forward and the awaited task's answer, another thread may run
+//! the task's next step for another reason (a `select!` whose other branch
+//! became ready) and finish it; the forward is then accepted by the
+//! awaited task only. CPython's `_fut_waiter.cancel()` leaves no such
+//! window.
 
 use std::collections::HashSet;
 
@@ -125,10 +125,7 @@ pub(crate) fn walk(
                 suspension,
             } if rest.is_empty() && first.id() != root_id => {
                 match first.cancel_step(message, CancelEntry::Request) {
-                    CancelStep::Answered(true) => {
-                        let _ = root(CancelEntry::Accepted(suspension)); // F6
-                        return true;
-                    }
+                    CancelStep::Answered(true) => return true,
                     // F3: the awaited task is done: route again.
                     CancelStep::Answered(false) => step = root(CancelEntry::Refused(suspension)),
                     deeper => {
@@ -149,7 +146,7 @@ pub(crate) fn walk(
     }
 }
 
-/// The general walk, on a worklist of levels (F1–F6).
+/// The general walk, on a worklist of levels (F1–F5).
 fn walk_levels<'a>(
     root_level: Option<Level<'a>>,
     mut node: Node<'a>,
@@ -212,9 +209,6 @@ fn walk_levels<'a>(
             let done = levels.pop().expect("the level just read");
             path.pop();
             if done.accepted {
-                let _ = done
-                    .node
-                    .step(message, CancelEntry::Accepted(done.suspension)); // F6
                 answer = true;
                 continue;
             }

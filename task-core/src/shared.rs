@@ -108,7 +108,7 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     /// `cancel(msg)` (spec §1.7): `true` unless done; forwarded down the
-    /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F6),
+    /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F5),
     /// which needs no stack however long the chain.
     ///
     /// ```
@@ -133,10 +133,6 @@ impl<T: Send + 'static> Shared<T> {
                 CancelEntry::Request => st.transition_to_cancel_requested(msg),
                 CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at))),
                 CancelEntry::Cycle => st.route_cancel_in_cycle(msg),
-                CancelEntry::Accepted(at) => {
-                    st.forward_accepted(Suspension(at));
-                    return CancelStep::Answered(true);
-                }
             };
             let waker = match action {
                 CancelAction::Requested { wake: true } => st.waker.clone(),
@@ -356,8 +352,7 @@ impl<T: Send + 'static> Shared<T> {
             SuspendAction::WakeSelf => waker.wake_by_ref(),
             SuspendAction::Forward(awaited, msg, at) => {
                 // The request is this task's already: the walk only takes
-                // it to the awaited tasks. Accepted, `must_cancel` is
-                // dropped if the task is still in this suspension (rule F6);
+                // it to the awaited tasks. Accepted, it is delivered there;
                 // refused everywhere, the task is woken with `must_cancel`
                 // still set (no re-route: it has not moved on).
                 let (first, rest) = awaited.into_parts();
@@ -366,13 +361,10 @@ impl<T: Send + 'static> Shared<T> {
                     rest,
                     suspension: at.0,
                 };
-                let root = |entry: CancelEntry| {
-                    if let CancelEntry::Accepted(at) = entry {
-                        self.lock().forward_accepted(Suspension(at));
-                    }
-                    CancelStep::Answered(false)
-                };
-                if !forward::walk(self.id, &root, msg.as_deref(), forward) {
+                let root = |_: CancelEntry| CancelStep::Answered(false);
+                if forward::walk(self.id, &root, msg.as_deref(), forward) {
+                    self.lock().forward_accepted();
+                } else {
                     waker.wake_by_ref();
                 }
             }

@@ -76,10 +76,8 @@ pub(crate) enum Entry<H> {
 pub(crate) enum CancelAction {
     /// The task is done: return `false`.
     AlreadyDone,
-    /// Forward to the awaited tasks (`must_cancel` is set meanwhile, rule
-    /// F6 of `forward.rs`); if every one returns `false`, call
-    /// [`State::route_cancel`] with the suspension it was made in, and if
-    /// one accepts, [`State::forward_accepted`].
+    /// Forward to the awaited tasks; if every one returns `false`, call
+    /// [`State::route_cancel`] with the suspension it was made in.
     Forward(Awaited, Suspension),
     /// Return `true`; wake the task when `wake` so the cancel is delivered.
     Requested { wake: bool },
@@ -122,7 +120,7 @@ pub(crate) enum SuspendAction {
     /// A cancel arrived during the step while it awaited tasks: forward it;
     /// if every forward returns `false`, wake the task: `must_cancel` is
     /// still set, so its next step delivers the cancellation; if one
-    /// accepts, [`State::forward_accepted`] with this suspension.
+    /// accepts, [`State::forward_accepted`].
     Forward(Awaited, Option<Arc<str>>, Suspension),
 }
 
@@ -228,14 +226,7 @@ impl<H> State<H> {
         let moved_on = refused_in != Some(self.suspension);
         if self.sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
-                Waiter::Tasks(t) => {
-                    // Rule F6: `must_cancel` stands while the forward is
-                    // made, for a step that runs meanwhile on another thread.
-                    let forward = CancelAction::Forward(t.clone(), self.suspension);
-                    self.must_cancel = true;
-                    self.cancel_message = msg.map(Arc::from);
-                    return forward;
-                }
+                Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf(slot @ None) => {
                     // The awaited leaf is "cancelled" synchronously: its error
                     // carries this message and can no longer be revoked.
@@ -386,16 +377,10 @@ impl<H> State<H> {
         }
     }
 
-    /// A cancel forwarded in suspension `at` was accepted by an awaited
-    /// task (rule F6): `must_cancel` is dropped only if the task is still
-    /// suspended there, not woken. A task that moved on, or was woken
-    /// meanwhile, keeps it: the request reached it while it ran, and its next
-    /// step delivers it, as asyncio's `_must_cancel` does.
-    pub(crate) fn forward_accepted(&mut self, at: Suspension) {
-        if self.sub == Sub::Suspended && self.suspension == at && !self.is_done() {
-            self.must_cancel = false;
-            self.cancel_message = None;
-        }
+    /// A forward a step's end made (`SuspendAction::Forward`) was accepted
+    /// by an awaited task: the request is delivered there.
+    pub(crate) fn forward_accepted(&mut self) {
+        self.must_cancel = false;
     }
 
     /// A delivery the body did not reach (no `catch_cancel` at its depth
