@@ -120,9 +120,14 @@ pub fn uncancel_counts_down_to_zero<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let l = log.clone();
     let counts = run(fx.runtime(), async move {
         let h2 = h.clone();
+        // Held pending after it caught the first request, so that a worker
+        // thread cannot finish it between the two requests.
+        let hold = Gate::new();
+        let held = hold.clone();
         let t = h.create_task(async move {
             l.push("sleeping");
             let _ = h2.sleep(LONG).catch_cancel().await;
+            held.wait().await;
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
@@ -131,6 +136,7 @@ pub fn uncancel_counts_down_to_zero<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         // A request made before the task suspended (possible with worker
         // threads) was just revoked; ask again so the task ends either way.
         t.cancel();
+        hold.set(());
         let _ = t.await;
         counts
     });

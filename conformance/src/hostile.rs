@@ -330,13 +330,17 @@ pub fn a_destructor_panicking_with_a_panicking_payload_is_contained<R: Runtime>(
 ) -> Outcome {
     let h = fx.runtime().handle();
     let reports = Reports::install(&h);
+    let started = Log::new();
+    let seen = started.clone();
     let outcome = run(fx.runtime(), async move {
         let h2 = h.clone();
         let child: TaskOf<R, ()> = h.create_task(async move {
             let _bomb = Bomb;
+            started.push("armed");
             h2.sleep(LONG).await;
         });
-        h.yield_now().await;
+        // The bomb exists only once the body ran (a worker may be late).
+        wait_until(&h, "the child holds its bomb", move || seen.len() == 1).await;
         h.yield_now().await;
         child.cancel();
         child.await
