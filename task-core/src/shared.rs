@@ -350,16 +350,18 @@ impl<T: Send + 'static> Shared<T> {
         match action {
             SuspendAction::Nothing => {}
             SuspendAction::WakeSelf => waker.wake_by_ref(),
-            SuspendAction::Forward(awaited, msg, at) => {
+            SuspendAction::Forward(awaited, msg) => {
                 // The request is this task's already: the walk only takes
                 // it to the awaited tasks. Accepted, it is delivered there;
                 // refused everywhere, the task is woken with `must_cancel`
                 // still set (no re-route: it has not moved on).
                 let (first, rest) = awaited.into_parts();
+                // The root's own steps answer `false`: it is not re-routed,
+                // so the suspension is never read.
                 let forward = CancelStep::Forward {
                     first,
                     rest,
-                    suspension: at.0,
+                    suspension: 0,
                 };
                 let root = |_: CancelEntry| CancelStep::Answered(false);
                 if forward::walk(self.id, &root, msg.as_deref(), forward) {
@@ -506,11 +508,12 @@ impl<T: Send + 'static> Shared<T> {
                 // queued are already on their way to the loop).
                 return 0;
             }
-            let (gone, kept) = std::mem::take(&mut st.entries).into_iter().partition(
-                |e| matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)),
-            );
-            st.entries = kept;
-            gone
+            st.entries
+                .extract_if(
+                    ..,
+                    |e| matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)),
+                )
+                .collect()
         };
         let n = removed.len();
         drop_entries(removed, &|m| self.report_drop_panic(m));
@@ -584,13 +587,14 @@ impl<T: Send + 'static> Shared<T> {
 
     /// An awaiter went away before the task was done.
     pub(crate) fn drop_join(&self, key: u64) {
-        let gone: Vec<_> = {
+        // Keys are unique: one entry at most, its waker dropped unlocked.
+        let gone = {
             let mut st = self.lock();
-            let (gone, kept) = std::mem::take(&mut st.entries)
-                .into_iter()
-                .partition(|e| matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
-            st.entries = kept;
-            gone
+            let at = st
+                .entries
+                .iter()
+                .position(|e| matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
+            at.map(|at| st.entries.remove(at))
         };
         drop(gone);
     }

@@ -121,7 +121,7 @@ pub(crate) enum SuspendAction {
     /// if every forward returns `false`, wake the task: `must_cancel` is
     /// still set, so its next step delivers the cancellation; if one
     /// accepts, [`State::forward_accepted`].
-    Forward(Awaited, Option<Arc<str>>, Suspension),
+    Forward(Awaited, Option<Arc<str>>),
 }
 
 /// What the terminal transition hands back: the done list to dispatch, the
@@ -365,9 +365,7 @@ impl<H> State<H> {
         }
         // cancel() was called during this step: hand it to what we now await.
         match &mut self.waiter {
-            Waiter::Tasks(t) => {
-                SuspendAction::Forward(t.clone(), self.cancel_message.clone(), self.suspension)
-            }
+            Waiter::Tasks(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
             Waiter::Leaf(slot) => {
                 self.must_cancel = false;
                 *slot = Some(CancelledError::from_message(self.cancel_message.clone()));
