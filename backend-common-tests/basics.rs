@@ -1,12 +1,16 @@
 //! The contract's basics, generic over [`aiotask_api::Runtime`]: written
 //! once, run by every hosted backend (tokio, smol) on each of its flavours.
 //!
+//! `tests/common` in each backend is a symbolic link to this directory, so
+//! that the backend's published package carries this file (`cargo package
+//! --list` follows the link).
+//!
 //! A backend's `tests/basics.rs` includes this file as its `common` module
 //! and instantiates the tests with its own constructors:
 //!
 //! ```ignore
 //! #[macro_use]
-//! #[path = "../../backend-common-tests/basics.rs"]
+//! #[path = "common/basics.rs"]
 //! mod common;
 //!
 //! hosted_basics!(multi_thread, Runtime::multi_thread(2), parallel = true);
@@ -59,7 +63,7 @@ pub fn create_task_and_await<R: Runtime>(rt: R) {
         });
         assert_eq!(child.name(), "child");
         assert!(!child.done());
-        let v = child.clone().await.unwrap();
+        let v = child.join().await.unwrap();
         assert!(child.done());
         v + child.result().unwrap() + 2
     });
@@ -77,7 +81,7 @@ pub fn cancel_with_message_of_sleeping_task<R: Runtime>(rt: R) {
         h.sleep(Duration::from_millis(2)).await;
         assert!(sleeper.cancel_with("stop now"));
         assert!(!sleeper.cancelled(), "cancel only requests");
-        let err = sleeper.clone().await.unwrap_err();
+        let err = sleeper.join().await.unwrap_err();
         assert!(sleeper.cancelled());
         err
     });
@@ -98,7 +102,7 @@ pub fn done_callbacks_in_order_never_synchronous<R: Runtime>(rt: R, parallel: bo
             });
         }
         assert!(log.lock().unwrap().is_empty());
-        t.clone().await.unwrap();
+        t.join().await.unwrap();
         if parallel {
             // Multi-thread: the child may finish on another worker before the
             // await, which then does not suspend; let the dispatcher catch up.
@@ -133,7 +137,7 @@ pub fn panicking_body_fails_task_only<R: Runtime>(rt: R) {
                 panic!("body bug");
             }
         });
-        let err = bad.clone().await.unwrap_err();
+        let err = bad.join().await.unwrap_err();
         let failure = err.failure().expect("failed").clone();
         assert_eq!(failure.panic_message(), Some("body bug"));
         // The runtime is alive: more tasks run.
@@ -226,7 +230,7 @@ pub fn many_threads_cancel_concurrently<R: Runtime>(rt: R) {
             .filter(|a| *a)
             .count();
         assert!(accepted >= 1);
-        let err = sleeper.clone().await.unwrap_err();
+        let err = sleeper.join().await.unwrap_err();
         (sleeper.cancelled(), err.is_cancelled())
     });
     assert_eq!(out.unwrap(), (true, true));

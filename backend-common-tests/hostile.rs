@@ -3,13 +3,17 @@
 //! a case applies to. Each case ends in a clear error or the right answer,
 //! never a panic, an abort, a hang or a leak.
 //!
+//! `tests/common` in each backend is a symbolic link to this directory, so
+//! that the backend's published package carries this file (`cargo package
+//! --list` follows the link).
+//!
 //! A backend's `tests/hostile.rs` includes this file as its `common` module
 //! and stamps the tests, flavour by flavour, naming the ones that apply
 //! (see [`hostile_tests!`] for the names):
 //!
 //! ```ignore
 //! #[macro_use]
-//! #[path = "../../backend-common-tests/hostile.rs"]
+//! #[path = "common/hostile.rs"]
 //! mod common;
 //!
 //! hostile_tests! {

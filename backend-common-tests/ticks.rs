@@ -1,12 +1,16 @@
 //! asyncio's loop rules that a single-thread FIFO flavour keeps, generic
 //! over [`aiotask_api::Runtime`]: written once, run by every hosted backend.
 //!
+//! `tests/common` in each backend is a symbolic link to this directory, so
+//! that the backend's published package carries this file (`cargo package
+//! --list` follows the link).
+//!
 //! A backend's `tests/ticks.rs` includes this file as its `common` module
 //! and instantiates the tests with its single-thread constructor:
 //!
 //! ```ignore
 //! #[macro_use]
-//! #[path = "../../backend-common-tests/ticks.rs"]
+//! #[path = "common/ticks.rs"]
 //! mod common;
 //!
 //! hosted_ticks!(Runtime::current_thread());

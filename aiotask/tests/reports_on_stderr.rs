@@ -50,7 +50,7 @@ fn scenario<R: Runtime>(rt: R) -> String {
         t.add_done_callback(move |_: &<R::Handle as RuntimeHandle>::Task<u8>| {
             r1.fetch_add(1, Ordering::SeqCst);
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         h2.call_soon(move || {
             r2.fetch_add(1, Ordering::SeqCst);
         });

@@ -1,5 +1,6 @@
-//! The seed programs of `shared/python-reference/`, in Rust, print exactly
-//! what CPython prints.
+//! The seed programs of `tests/python-reference/` (each Python program beside
+//! the transcript CPython 3.13 printed for it), in Rust, print exactly what
+//! CPython prints.
 //!
 //! `cargo test` builds the examples beside the test binaries; each test runs
 //! one and compares its standard output with the `.out` transcript.
@@ -16,17 +17,10 @@ fn examples_dir() -> PathBuf {
         .expect("target directory layout")
 }
 
+/// The transcripts live in this package (`tests/python-reference/`), so a
+/// clean clone and the published crate both carry them.
 fn reference_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        manifest.join("../../shared/python-reference"),
-        manifest.join("../shared/python-reference"),
-        manifest.join("tests/python-reference"),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.is_dir())
-        .expect("shared/python-reference next to the repository, or aiotask/tests/python-reference")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python-reference")
 }
 
 fn check(stem: &str) {

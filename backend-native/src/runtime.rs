@@ -117,6 +117,12 @@ impl Runtime {
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.run_until_done(task)?;
+        task.result()
+    }
+
+    /// Drives the loop until `task` is done; its outcome is left unread.
+    fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_running()?;
         let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(&self.shared).cast::<()>()) {
@@ -128,7 +134,7 @@ impl Runtime {
         // before it run first, in the same tick.
         task.add_done_callback(move |_: &Task<T>| flag.store(true, Ordering::Release));
         event_loop::drive(&self.shared, &self.local, &|| stop.load(Ordering::Acquire));
-        task.result()
+        Ok(())
     }
 
     /// Runs `main` as a task until it is done (asyncio's `run`).
@@ -153,12 +159,15 @@ impl Runtime {
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + 'static,
-        F::Output: Clone + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: 'static,
+        F::Output: Send + 'static,
     {
         self.check_running()?;
+        let main = main.into_future();
         let task = NativeCell::spawn(&self.shared, None, async move { Ok(main.await) });
-        self.run_until_complete(&task)
+        self.run_until_done(&task)?;
+        task.take_result()
     }
 
     /// asyncio's `_check_running`: a nested run is refused before it makes
@@ -222,13 +231,14 @@ impl aiotask_api::Runtime for Runtime {
 
     fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
         Runtime::run(self, main)
     }
 
-    fn run_until_complete<T: TaskOutput>(&self, task: &Task<T>) -> Result<T, TaskError> {
+    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
         Runtime::run_until_complete(self, task)
     }
 }

@@ -19,7 +19,7 @@ use aiotask_api::{ExceptionContext, ReportKind, RuntimeHandle as _, TaskError};
 use aiotask_native::{Runtime, Task, spawn_local};
 
 #[macro_use]
-#[path = "../../backend-common-tests/hostile.rs"]
+#[path = "common/hostile.rs"]
 mod common;
 
 // The native runtime is not `Send`; its tasks and callbacks run on the

@@ -7,7 +7,7 @@
 use aiotask_native::Runtime;
 
 #[allow(dead_code, unused_macros)] // only the thread-local case is run here
-#[path = "../../backend-common-tests/hostile.rs"]
+#[path = "common/hostile.rs"]
 mod common;
 
 /// Issue 10 item 7: a thread stores a runtime with a pending and a

@@ -293,6 +293,12 @@ impl Runtime {
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.run_until_done(task)?;
+        task.result()
+    }
+
+    /// Drives the loop until `task` is done; its outcome is left unread.
+    fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_running()?;
         let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
@@ -313,7 +319,7 @@ impl Runtime {
             Kind::Multi { .. } => async_io::block_on(latch.wait()),
             Kind::Attached { executor } => async_io::block_on(drive(&latch, || executor.tick())),
         }
-        task.result()
+        Ok(())
     }
 
     /// Runs `main` as a task until it is done and returns its outcome
@@ -340,12 +346,15 @@ impl Runtime {
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
-        F::Output: Clone + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
+        F::Output: Send + 'static,
     {
         self.check_running()?;
+        let main = main.into_future();
         let task = self.handle.spawn_task(None, async move { Ok(main.await) });
-        self.run_until_complete(&task)
+        self.run_until_done(&task)?;
+        task.take_result()
     }
 
     /// Creates a task whose future need not be `Send` (local flavour only):
@@ -474,13 +483,14 @@ impl aiotask_api::Runtime for Runtime {
 
     fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
         Runtime::run(self, main)
     }
 
-    fn run_until_complete<T: TaskOutput>(&self, task: &Task<T>) -> Result<T, TaskError> {
+    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
         Runtime::run_until_complete(self, task)
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aiotask_smol::Runtime;
 
 #[macro_use]
-#[path = "../../backend-common-tests/hostile.rs"]
+#[path = "common/hostile.rs"]
 mod common;
 
 // Every flavour, the attached one with its executor (which nobody else runs:

@@ -8,7 +8,7 @@
 use aiotask_smol::Runtime;
 
 #[allow(dead_code, unused_macros)] // only the thread-local case is run here
-#[path = "../../backend-common-tests/hostile.rs"]
+#[path = "common/hostile.rs"]
 mod common;
 
 /// Issue 10 item 7 (smol local): a thread stores a runtime with a pending

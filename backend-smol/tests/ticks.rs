@@ -6,7 +6,7 @@
 use aiotask_smol::Runtime;
 
 #[macro_use]
-#[path = "../../backend-common-tests/ticks.rs"]
+#[path = "common/ticks.rs"]
 mod common;
 
 hosted_ticks!(Runtime::local());

@@ -2,7 +2,7 @@
 //! runtime, and its [`Flavour`].
 
 use std::fmt;
-use std::future::Future;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -289,6 +289,12 @@ impl Runtime {
         &self,
         task: &Task<T>,
     ) -> Result<T, TaskError> {
+        self.run_until_done(task)?;
+        task.result()
+    }
+
+    /// Drives the loop until `task` is done; its outcome is left unread.
+    fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_can_run()?;
         let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
@@ -315,7 +321,7 @@ impl Runtime {
             Some(rt) => rt.block_on(latch.wait()),
             None => self.handle.tokio_handle().block_on(latch.wait()),
         }
-        task.result()
+        Ok(())
     }
 
     /// Runs `main` as a task until it is done and returns its outcome
@@ -345,12 +351,15 @@ impl Runtime {
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
-        F::Output: Clone + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
+        F::Output: Send + 'static,
     {
         self.check_can_run()?;
+        let main = main.into_future();
         let task = self.handle.spawn_task(None, async move { Ok(main.await) });
-        self.run_until_complete(&task)
+        self.run_until_done(&task)?;
+        task.take_result()
     }
 }
 
@@ -443,13 +452,14 @@ impl aiotask_api::Runtime for Runtime {
 
     fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
         Runtime::run(self, main)
     }
 
-    fn run_until_complete<T: TaskOutput>(&self, task: &Task<T>) -> Result<T, TaskError> {
+    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
         Runtime::run_until_complete(self, task)
     }
 }

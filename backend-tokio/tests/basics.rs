@@ -11,7 +11,7 @@ use aiotask_core::CatchCancelExt as _;
 use aiotask_tokio::{Runtime, Task};
 
 #[macro_use]
-#[path = "../../backend-common-tests/basics.rs"]
+#[path = "common/basics.rs"]
 mod common;
 
 fn tokio_io_inside_task(rt: Runtime) {

@@ -15,7 +15,7 @@ use aiotask_api::{RuntimeErrorKind, RuntimeHandle as _};
 use aiotask_tokio::Runtime;
 
 #[macro_use]
-#[path = "../../backend-common-tests/hostile.rs"]
+#[path = "common/hostile.rs"]
 mod common;
 
 use common::{CyclicHandler, kind_of};

@@ -6,7 +6,7 @@
 use aiotask_tokio::Runtime;
 
 #[macro_use]
-#[path = "../../backend-common-tests/ticks.rs"]
+#[path = "common/ticks.rs"]
 mod common;
 
 hosted_ticks!(Runtime::current_thread());

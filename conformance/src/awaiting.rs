@@ -22,7 +22,7 @@ pub fn awaiting_a_done_task_does_not_suspend<R: Runtime>(fx: &Fixture<R>) -> Out
     let (l, l2) = (log.clone(), log.clone());
     run(fx.runtime(), async move {
         let done = h.create_task(async { 1u8 });
-        let _ = done.clone().await;
+        let _ = done.join().await;
         let other = h.create_task(async move { l.push("other") });
         let v = done.await;
         l2.push(format!("after await done: {:?}", v.ok()));
@@ -32,7 +32,10 @@ pub fn awaiting_a_done_task_does_not_suspend<R: Runtime>(fx: &Fixture<R>) -> Out
     Outcome::Pass
 }
 
-/// §1.18: many tasks may await the same task; each gets the value.
+/// §1.18: many tasks may await the same task; each gets the value. In
+/// Rust that is the clone read, `(&task).await` / `join()` (value rule V5):
+/// awaiting by value moves the value out, see
+/// [`outputs::by_value_awaiters_after_the_first_are_told_it_was_taken`](crate::outputs::by_value_awaiters_after_the_first_are_told_it_was_taken).
 pub fn many_awaiters_get_the_value<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let values = run(fx.runtime(), async move {
@@ -45,12 +48,12 @@ pub fn many_awaiters_get_the_value<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let awaiters: Vec<TaskOf<R, Option<u32>>> = (0..3)
             .map(|_| {
                 let t = target.clone();
-                h.create_task(async move { t.await.ok() })
+                h.create_task(async move { t.join().await.ok() })
             })
             .collect();
         h.yield_now().await;
         gate.set(());
-        let mut values = vec![target.await.ok()];
+        let mut values = vec![target.join().await.ok()];
         for a in awaiters {
             values.push(a.await.ok().flatten());
         }
@@ -76,7 +79,7 @@ pub fn awaiting_a_failed_task_returns_the_failure<R: Runtime>(fx: &Fixture<R>) -
             l.push(format!("got {:?}", f.downcast_ref::<ValueError>()));
             "went on"
         });
-        let _ = awaiter.clone().await;
+        let _ = awaiter.join().await;
         awaiter
     });
     log.expect(&["got Some(ValueError('boom'))"], "the awaiter's events");
@@ -103,7 +106,7 @@ pub fn awaiting_a_cancelled_task_returns_cancelled<R: Runtime>(fx: &Fixture<R>) 
         });
         h.yield_now().await;
         victim.cancel_with("gone");
-        let _ = awaiter.clone().await;
+        let _ = awaiter.join().await;
         awaiter
     });
     assert_eq!(
@@ -129,7 +132,7 @@ pub fn propagating_an_awaited_cancel_cancels_the_awaiter<R: Runtime>(fx: &Fixtur
         let waiter = h.create_try_task(async move { v.await });
         wait_until(&h, "the victim sleeps", || log.contains("sleeping")).await;
         victim.cancel();
-        let _ = waiter.clone().await;
+        let _ = waiter.join().await;
         (victim, waiter)
     });
     assert!(waiter.cancelled(), "the awaiter ends cancelled");
@@ -160,7 +163,7 @@ pub fn cancel_is_forwarded_to_the_awaited_task<R: Runtime>(fx: &Fixture<R>) -> O
         });
         wait_until(&h, "both wait", || log.len() == 2).await;
         assert!(outer.cancel(), "cancel() of the awaiter");
-        let _ = outer.clone().await;
+        let _ = outer.join().await;
         (inner, outer)
     });
     assert!(
@@ -207,7 +210,7 @@ pub fn suppressed_forward_leaves_the_awaiter_running<R: Runtime>(fx: &Fixture<R>
             });
             wait_until(&h, "both wait", || log.len() == 2).await;
             assert!(outer.cancel(), "cancel() of the awaiter");
-            let _ = outer.clone().await;
+            let _ = outer.join().await;
             (inner, outer)
         }
     });
@@ -249,7 +252,7 @@ pub fn awaiting_oneself_is_an_error<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let m2 = me2.clone();
         let t2 = h.create_named_try_task("Me2", async move { m2.wait().await.await });
         me2.set(t2.clone());
-        let _ = t2.clone().await;
+        let _ = t2.join().await;
         (caught, t2)
     });
     let text = caught.expect("the self-awaiting task finishes");
@@ -372,7 +375,7 @@ pub fn caught_forward_carries_the_message<R: Runtime>(fx: &Fixture<R>) -> Outcom
         });
         wait_until(&h, "both wait", || log.len() == 2).await;
         outer.cancel_with("why");
-        let _ = outer.clone().await;
+        let _ = outer.join().await;
         outer
     });
     assert_eq!(

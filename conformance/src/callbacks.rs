@@ -49,7 +49,7 @@ pub fn never_synchronous_even_when_done<R: Runtime>(fx: &Fixture<R>) -> Outcome 
     let single = !fx.caps().multi_thread;
     run(fx.runtime(), async move {
         let t = h.create_task(async { 3u32 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         let adding = Arc::new(AtomicBool::new(true));
         let adder = std::thread::current().id();
         let (a, l2) = (adding.clone(), l.clone());
@@ -162,7 +162,7 @@ pub fn removal_on_a_done_task_returns_zero<R: Runtime>(fx: &Fixture<R>) -> Outco
         let t = h.create_named_task("CB", async { 1u32 });
         let early = logger::<R>(&l, "early");
         t.add_done_callback(&early);
-        let _ = t.clone().await;
+        let _ = t.join().await;
         wait_until(&h, "the early callback ran", || l.len() == 1).await;
         let late = logger::<R>(&l, "late");
         t.add_done_callback(&late);

@@ -82,7 +82,7 @@ pub fn not_started_keeps_the_last_message<R: Runtime>(fx: &Fixture<R>) -> Outcom
     let t = run(fx.runtime(), async move {
         let t = h.create_task(async { 1u8 });
         assert!(t.cancel_with("a") && t.cancel_with("b"), "cancel() twice");
-        expect_cancelled(t.clone().await, Some("b"), "awaiting the task");
+        expect_cancelled(t.join().await, Some("b"), "awaiting the task");
         t
     });
     assert_eq!(t.cancelling(), 2, "cancelling()");
@@ -174,7 +174,7 @@ pub fn the_awaiter_takes_the_message<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         assert!(t.cancel_with("stop now"), "cancel_with()");
-        expect_cancelled(t.clone().await, Some("stop now"), "the awaiter");
+        expect_cancelled(t.join().await, Some("stop now"), "the awaiter");
         t
     });
     expect_cancelled(t.result(), None, "result() after the await");
@@ -210,7 +210,7 @@ pub fn self_cancel_return_keeps_the_message<R: Runtime>(fx: &Fixture<R>) -> Outc
             }
             5u8
         });
-        expect_cancelled(t.clone().await, Some("m"), "the awaiter");
+        expect_cancelled(t.join().await, Some("m"), "the awaiter");
         t
     });
     expect_cancelled(t.result(), Some("m"), "result()");
@@ -233,7 +233,7 @@ pub fn propagated_error_keeps_its_message<R: Runtime>(fx: &Fixture<R>) -> Outcom
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel_with("bye");
-        expect_cancelled(t.clone().await, Some("bye"), "the awaiter");
+        expect_cancelled(t.join().await, Some("bye"), "the awaiter");
         t
     });
     assert!(t.cancelled(), "cancelled()");
@@ -280,7 +280,7 @@ pub fn forwarded_message_comes_back_up<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             });
             wait_until(&h, "both wait", || log.len() == 2).await;
             assert!(outer.cancel_with("m"), "cancel_with() of the awaiter");
-            expect_cancelled(outer.clone().await, Some("m"), "awaiting the outer task");
+            expect_cancelled(outer.join().await, Some("m"), "awaiting the outer task");
             outer
         }
     });
@@ -322,7 +322,7 @@ pub fn message_travels_a_chain<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             [1, 1, 1],
             "cancelling() of A, B, C right after cancel(A)"
         );
-        expect_cancelled(a.clone().await, Some("m"), "awaiting A");
+        expect_cancelled(a.join().await, Some("m"), "awaiting A");
         (a, b, c)
     });
     log.expect(&["C caught Some(\"m\")"], "C's events");

@@ -28,7 +28,7 @@ pub fn not_started_runs_nothing<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             h2.yield_now().await;
         });
         assert!(t.cancel(), "cancel() of a task that never ran");
-        expect_cancelled(t.clone().await, None, "awaiting it");
+        expect_cancelled(t.join().await, None, "awaiting it");
         t
     });
     log.expect(&[], "the body of a task cancelled before its first step");
@@ -57,7 +57,7 @@ pub fn ready_after_yield_is_cancelled_at_the_yield<R: Runtime>(fx: &Fixture<R>) 
         });
         h.yield_now().await; // the child runs up to its yield: READY
         assert!(t.cancel(), "cancel() of a READY task");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(
@@ -95,7 +95,7 @@ pub fn suspended_cancel_is_only_a_request<R: Runtime>(fx: &Fixture<R>) -> Outcom
             wait_until(&h, "the task catches", || log.len() == 2).await;
             assert!(!t.done() && !t.cancelled(), "after catching: still pending");
             gate.set(());
-            let _ = t.clone().await;
+            let _ = t.join().await;
             t
         }
     });
@@ -125,7 +125,7 @@ pub fn suspended_uncaught_ends_cancelled<R: Runtime>(fx: &Fixture<R>) -> Outcome
             });
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             assert!(t.cancel(), "cancel()");
-            expect_cancelled(t.clone().await, None, "awaiting the cancelled task");
+            expect_cancelled(t.join().await, None, "awaiting the cancelled task");
             t
         }
     });
@@ -153,7 +153,7 @@ pub fn suspended_on_a_task_forwards_at_once<R: Runtime>(fx: &Fixture<R>) -> Outc
             "the awaited task's count right after cancel()"
         );
         assert_eq!(outer.cancelling(), 1, "the awaiting task's count");
-        expect_cancelled(outer.clone().await, None, "awaiting the outer task");
+        expect_cancelled(outer.join().await, None, "awaiting the outer task");
         (inner, outer)
     });
     assert!(inner.cancelled(), "the awaited task ends cancelled");
@@ -181,7 +181,7 @@ pub fn woken_pending_loses_the_value<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         h.yield_now().await; // the task waits on the future
         fut.set(9); // WOKEN-PENDING: the future is done, the task has not resumed
         assert!(t.cancel_with("late"), "cancel() of a woken task");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(&["caught Some(\"late\")"], "what the woken task saw");
@@ -215,7 +215,7 @@ pub fn woken_on_a_done_task_loses_its_result<R: Runtime>(fx: &Fixture<R>) -> Out
         let (r, o) = (returned.clone(), outer.clone());
         // Added before the outer task awaits: it runs before the outer's wakeup.
         inner.add_done_callback(move |_: &TaskOf<R, u32>| r.set(o.cancel_with("late")));
-        let _ = outer.clone().await;
+        let _ = outer.join().await;
         (inner, outer, returned.get())
     });
     assert_eq!(returned, Some(true), "cancel() from the callback");
@@ -255,7 +255,7 @@ pub fn self_cancel_is_delivered_at_the_next_suspension<R: Runtime>(fx: &Fixture<
                 Err(_) => l.push("delivered at the yield"),
             }
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(
@@ -282,7 +282,7 @@ pub fn self_cancel_then_return_discards_the_value<R: Runtime>(fx: &Fixture<R>) -
             }
             5u8
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.cancelled(), "cancelled() after self-cancel and return");
@@ -301,7 +301,7 @@ pub fn self_cancel_then_error_keeps_the_error<R: Runtime>(fx: &Fixture<R>) -> Ou
             }
             Err::<u8, _>(ValueError("x"))
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(!t.cancelled(), "the error wins over the pending cancel");
@@ -322,7 +322,7 @@ pub fn awaiting_a_done_task_does_not_deliver<R: Runtime>(fx: &Fixture<R>) -> Out
     let l = log.clone();
     run(fx.runtime(), async move {
         let done = h.create_task(async { 1u8 });
-        let _ = done.clone().await;
+        let _ = done.join().await;
         let h2 = h.clone();
         let t = h.create_task(async move {
             if let Some(me) = h2.current_task() {
@@ -357,11 +357,11 @@ pub fn done_tasks_refuse_cancel<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             h2.sleep(LONG).await;
             1u8
         });
-        let _ = ok.clone().await;
-        let _ = bad.clone().await;
+        let _ = ok.join().await;
+        let _ = bad.join().await;
         h.yield_now().await;
         gone.cancel();
-        let _ = gone.clone().await;
+        let _ = gone.join().await;
         (ok, bad, gone)
     });
     for (t, what, count) in [
@@ -412,7 +412,7 @@ pub fn two_requests_one_delivery<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             assert!(t.cancel(), "first cancel()");
             assert!(t.cancel(), "second cancel() before delivery");
-            let _ = t.clone().await;
+            let _ = t.join().await;
             t
         }
     });
@@ -447,7 +447,7 @@ pub fn a_new_request_after_catching_is_delivered<R: Runtime>(fx: &Fixture<R>) ->
             assert!(t.cancel(), "first cancel()");
             wait_until(&h, "the second sleep", || log.contains("sleeping 2")).await;
             assert!(t.cancel(), "second cancel()");
-            let _ = t.clone().await;
+            let _ = t.join().await;
             t
         }
     });

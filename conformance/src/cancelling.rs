@@ -18,7 +18,7 @@ pub fn zero_until_requested<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let t = h.create_task(async move { g.wait().await });
         let pending = t.cancelling();
         gate.set(());
-        let _ = t.clone().await;
+        let _ = t.join().await;
         (pending, t)
     });
     assert_eq!(pending, 0, "cancelling() of a pending task");
@@ -76,7 +76,7 @@ pub fn count_survives_completion<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         assert!(t.cancel(), "first cancel() of a pending task");
         assert!(t.cancel(), "second cancel() of a pending task");
         gate.set(());
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.cancelled(), "cancelled()");
@@ -100,7 +100,7 @@ pub fn suppressed_cancel_leaves_one<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         assert!(t.cancel(), "cancel()");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert_eq!(t.result().ok(), Some("suppressed"), "result()");
@@ -160,7 +160,7 @@ pub fn uncancel_revokes_not_started<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         assert!(t.cancel(), "cancel()");
         assert_eq!(t.uncancel(), 0, "uncancel()");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(
@@ -191,7 +191,7 @@ pub fn uncancel_revokes_ready<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         h.yield_now().await;
         assert!(t.cancel(), "cancel()");
         assert_eq!(t.uncancel(), 0, "uncancel()");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(&["resumed"], "the READY task after the revoked request");
@@ -247,7 +247,7 @@ pub fn uncancel_cannot_revoke_a_forwarded_cancel<R: Runtime>(fx: &Fixture<R>) ->
         h.yield_now().await; // SUSPENDED on the sleep
         assert!(t.cancel(), "cancel()");
         assert_eq!(t.uncancel(), 0, "uncancel()");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(&["caught"], "the suspended task still gets the error");
@@ -266,7 +266,7 @@ pub fn partial_uncancel_keeps_the_request<R: Runtime>(fx: &Fixture<R>) -> Outcom
         t.cancel();
         t.cancel();
         assert_eq!(t.uncancel(), 1, "uncancel() from 2");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.cancelled(), "the task is still cancelled");
@@ -282,7 +282,7 @@ pub fn uncancel_of_a_done_task_changes_only_the_count<R: Runtime>(fx: &Fixture<R
         let t = h.create_task(async move { h2.sleep(LONG).await });
         h.yield_now().await;
         t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert_eq!(t.uncancel(), 0, "uncancel() of the cancelled task");
@@ -308,7 +308,7 @@ pub fn self_cancel_revoked_in_the_same_step<R: Runtime>(fx: &Fixture<R>) -> Outc
             }
             "done"
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     log.expect(
@@ -343,9 +343,9 @@ pub fn uncancel_after_catching_restores_pending<R: Runtime>(fx: &Fixture<R>) -> 
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             t.cancel();
             wait_until(&h, "the task uncancels", || log.len() == 2).await;
-            let seen = (t.cancelling(), format!("{t:?}"));
+            let seen = (t.cancelling(), t.repr());
             gate.set(());
-            let _ = t.clone().await;
+            let _ = t.join().await;
             (seen.0, seen.1, t)
         }
     });

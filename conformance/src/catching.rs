@@ -26,7 +26,7 @@ pub fn catch_and_suppress<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         let returned = t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         (returned, t)
     });
     assert!(
@@ -59,7 +59,7 @@ pub fn catch_and_propagate<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             });
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             t.cancel_with("m");
-            expect_cancelled(t.clone().await, Some("m"), "the awaiter");
+            expect_cancelled(t.join().await, Some("m"), "the awaiter");
             t
         }
     });
@@ -92,7 +92,7 @@ pub fn cleanup_can_await<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             });
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             t.cancel();
-            let _ = t.clone().await;
+            let _ = t.join().await;
             t
         }
     });
@@ -207,7 +207,7 @@ pub fn uncaught_runs_destructors_innermost_first<R: Runtime>(fx: &Fixture<R>) ->
             });
             wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
             t.cancel();
-            let _ = t.clone().await;
+            let _ = t.join().await;
             t
         }
     });
@@ -235,7 +235,7 @@ pub fn catch_and_convert_to_an_error<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(!t.cancelled(), "cancelled()");

@@ -182,7 +182,7 @@ pub fn concurrent_cancels_count_exactly<R: Runtime>(fx: &Fixture<R>) -> Outcome 
             .collect();
         let count = t.cancelling();
         gate.set(());
-        let _ = t.clone().await;
+        let _ = t.join().await;
         (returned, count, t)
     });
     assert_eq!(returned, [true; 8], "cancel() from each thread");
@@ -208,7 +208,7 @@ pub fn outcome_is_readable_from_a_thread<R: Runtime>(fx: &Fixture<R>) -> Outcome
     let (ok, bad) = run(fx.runtime(), async move {
         let ok = h.create_task(async { 5u8 });
         let bad = h.create_try_task(async { Err::<u8, _>(ValueError("boom")) });
-        let _ = (ok.clone().await, bad.clone().await);
+        let _ = (ok.join().await, bad.join().await);
         (ok, bad)
     });
     let (o, b) = (ok.clone(), bad.clone());
@@ -232,7 +232,7 @@ pub fn callback_added_from_a_thread<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let l = log.clone();
     run(fx.runtime(), async move {
         let t = h.create_named_task("T", async { 1u8 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         let (remote, l2) = (t.clone(), l.clone());
         thread::spawn(move || {
             let (l3, adder) = (l2.clone(), thread::current().id());

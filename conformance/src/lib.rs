@@ -6,10 +6,11 @@
 //! the behaviour it pins down ([`lifecycle`], [`cancel_states`],
 //! [`cancel_messages`], [`cancelling`], [`results`], [`callbacks`],
 //! [`names`], [`repr`], [`awaiting`], [`panics`], [`catching`],
-//! [`cross_thread`], [`runtime_drop`], [`clock`]). A check builds a scenario
+//! [`cross_thread`], [`runtime_drop`], [`clock`], [`hostile`],
+//! [`outputs`], [`aborting`]). A check builds a scenario
 //! on the fixture's runtime, asserts exact values and orders, and panics with
 //! a message naming what differed. The expected values come from
-//! `shared/spec/asyncio-task-semantics.md` (each check's doc names the
+//! `docs/asyncio-task-semantics.md` (each check's doc names the
 //! section) and were confirmed by running the same scenario on CPython 3.13.
 //!
 //! A few facts hold only on asyncio's single-threaded FIFO loop (the start
@@ -62,6 +63,7 @@
 mod fixture;
 mod support;
 
+pub mod aborting;
 pub mod awaiting;
 pub mod callbacks;
 pub mod cancel_messages;
@@ -73,6 +75,7 @@ pub mod cross_thread;
 pub mod hostile;
 pub mod lifecycle;
 pub mod names;
+pub mod outputs;
 pub mod panics;
 pub mod repr;
 pub mod results;
@@ -277,6 +280,22 @@ macro_rules! __with_check_list {
                 not_reported_after_await,
                 not_reported_after_cancel_of_the_done_task,
                 cancelled_tasks_are_not_reported,
+            }
+            outputs {
+                a_value_without_clone_or_debug_is_moved_out_by_await,
+                by_value_awaiters_after_the_first_are_told_it_was_taken,
+                a_clone_value_is_shared_until_it_is_moved_out,
+                take_result_moves_the_value_once,
+                run_moves_a_handle_value_out,
+                an_erased_handle_shows_the_value_type,
+            }
+            aborting {
+                abort_drops_the_body_past_its_catch,
+                abort_is_not_revoked_by_uncancel,
+                abort_of_a_done_task_is_refused,
+                abort_before_the_first_step_runs_nothing,
+                abort_tells_callbacks_and_awaiters,
+                abort_is_not_forwarded_to_the_awaited_task,
             }
             clock {
                 sleeps_end_in_deadline_order,

@@ -37,7 +37,7 @@ pub fn finished_task_holds_its_value<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_task(async { 42u32 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.done(), "done() after return");
@@ -55,7 +55,7 @@ pub fn failed_task_holds_its_error<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_try_task(async { Err::<u8, _>(ValueError("boom")) });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(
@@ -85,7 +85,7 @@ pub fn cancelled_task_is_done_and_cancelled<R: Runtime>(fx: &Fixture<R>) -> Outc
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         assert!(t.cancel(), "cancel() of a pending task");
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.done(), "done() after cancellation");
@@ -180,7 +180,7 @@ pub fn done_is_terminal<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_task(async { 3u8 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         assert!(!t.cancel(), "cancel() of a done task");
         assert!(!t.cancel_with("late"), "cancel_with() of a done task");
         assert_eq!(t.uncancel(), 0, "uncancel() of a done task never cancelled");
@@ -200,8 +200,8 @@ pub fn identity_is_shared_by_clones_only<R: Runtime>(fx: &Fixture<R>) -> Outcome
         let h2 = h.clone();
         let a = h.create_task(async move { h2.current_task().map(|t| t.id()) });
         let b = h.create_task(async { None::<aiotask_api::TaskId> });
-        let inner = a.clone().await.ok().flatten();
-        let _ = b.clone().await;
+        let inner = a.join().await.ok().flatten();
+        let _ = b.join().await;
         (a, b, inner)
     });
     assert_ne!(a.id(), b.id(), "two tasks have two ids");
@@ -229,7 +229,7 @@ pub fn current_task_is_the_running_task<R: Runtime>(fx: &Fixture<R>) -> Outcome 
             h2.yield_now().await;
             h2.current_task().map(|t| t.name())
         });
-        let inner = t.clone().await.ok().flatten();
+        let inner = t.join().await.ok().flatten();
         (main_name, inner, t.name())
     });
     assert_eq!(

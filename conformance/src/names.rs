@@ -92,7 +92,7 @@ pub fn set_name_renames_in_every_state<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         t.set_name("Renamed");
         let pending = t.name();
         gate.set(());
-        let _ = t.clone().await;
+        let _ = t.join().await;
         (pending, t)
     });
     assert_eq!(pending, "Renamed", "renamed while pending (transcript 06)");
@@ -114,7 +114,7 @@ pub fn inside_and_outside_agree<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             me.set_name("Renamed inside");
             seen
         });
-        let inside = t.clone().await.unwrap_or_default();
+        let inside = t.join().await.unwrap_or_default();
         (inside, t)
     });
     assert_eq!(inside, "Inner", "the name inside the body");

@@ -17,7 +17,7 @@ pub fn panicking_body_fails_the_task<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             h2.yield_now().await;
             panic!("boom")
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(t.done() && !t.cancelled(), "done, not cancelled");
@@ -42,7 +42,7 @@ pub fn formatted_panic_message<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let t = run(fx.runtime(), async move {
         let code = 7;
         let t: TaskOf<R, u8> = h.create_task(async move { panic!("code {code}") });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     let f = expect_failed(t.result(), "result()");
@@ -60,7 +60,7 @@ pub fn non_string_panic_payload<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t: TaskOf<R, u8> = h.create_task(async { std::panic::panic_any(42u16) });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     let f = expect_failed(t.result(), "result()");
@@ -118,7 +118,7 @@ pub fn awaiter_receives_the_panic<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             h2.yield_now().await;
             panic!("boom")
         });
-        let awaited = expect_failed(t.clone().await, "the await");
+        let awaited = expect_failed(t.join().await, "the await");
         (awaited, t)
     });
     assert!(awaited.is_panic(), "the awaiter got a panic failure");
@@ -159,7 +159,7 @@ pub fn panic_after_catching_a_cancel_fails_the_task<R: Runtime>(fx: &Fixture<R>)
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert!(!t.cancelled(), "the panic wins over the cancellation");

@@ -14,7 +14,7 @@ pub fn pending<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let gate = Gate::new();
         let g = gate.clone();
         let t = h.create_named_task("X", async move { g.wait().await });
-        let repr = format!("{t:?}");
+        let repr = t.repr();
         gate.set(());
         let _ = t.await;
         repr
@@ -41,7 +41,7 @@ pub fn cancelling<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
-        let repr = format!("{t:?}");
+        let repr = t.repr();
         gate.set(());
         let _ = t.await;
         repr
@@ -55,10 +55,10 @@ pub fn finished_with_a_result<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_named_task("X", async { 42u32 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
-    assert_eq!(format!("{t:?}"), "<Task finished name='X' result=42>");
+    assert_eq!(t.repr(), "<Task finished name='X' result=42>");
     Outcome::Pass
 }
 
@@ -67,11 +67,11 @@ pub fn finished_with_an_exception<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_named_try_task("X", async { Err::<u32, _>(ValueError("boom")) });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     assert_eq!(
-        format!("{t:?}"),
+        t.repr(),
         "<Task finished name='X' exception=ValueError('boom')>"
     );
     Outcome::Pass
@@ -85,10 +85,10 @@ pub fn cancelled<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let t = h.create_named_task("X", async move { h2.sleep(LONG).await });
         h.yield_now().await;
         t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
-    assert_eq!(format!("{t:?}"), "<Task cancelled name='X'>");
+    assert_eq!(t.repr(), "<Task cancelled name='X'>");
     Outcome::Pass
 }
 
@@ -111,20 +111,16 @@ pub fn suppressed_says_cancelling_until_done<R: Runtime>(fx: &Fixture<R>) -> Out
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
         wait_until(&h, "the task suppresses", || log.contains("suppressed")).await;
-        let running = format!("{t:?}");
+        let running = t.repr();
         gate.set(());
-        let _ = t.clone().await;
+        let _ = t.join().await;
         (running, t)
     });
     assert_eq!(
         running, "<Task cancelling name='S'>",
         "running on after suppressing"
     );
-    assert_eq!(
-        format!("{t:?}"),
-        "<Task finished name='S' result=7>",
-        "once done"
-    );
+    assert_eq!(t.repr(), "<Task finished name='S' result=7>", "once done");
     Outcome::Pass
 }
 
@@ -145,9 +141,9 @@ pub fn uncancel_restores_pending<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         wait_until(&h, "the task sleeps", || log.contains("sleeping")).await;
         t.cancel();
-        let during = format!("{t:?}");
+        let during = t.repr();
         t.uncancel();
-        let after = format!("{t:?}");
+        let after = t.repr();
         // A request made before the task suspended (possible with worker
         // threads) was just revoked; ask again so the task ends either way.
         t.cancel();
@@ -184,7 +180,7 @@ pub fn name_uses_python_quoting<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         for name in ["it's", "say \"hi\"", "both ' and \""] {
             let g = gate.clone();
             let t = h.create_named_task(name, async move { g.wait().await });
-            reprs.push(format!("{t:?}"));
+            reprs.push(t.repr());
             tasks.push(t);
         }
         gate.set(());

@@ -76,7 +76,7 @@ pub fn finished_is_repeatable<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
     let t = run(fx.runtime(), async move {
         let t = h.create_task(async { 42u16 });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     for i in 0..3 {
@@ -130,7 +130,7 @@ pub fn every_await_raises_the_same_failure<R: Runtime>(fx: &Fixture<R>) -> Outco
     let h = fx.runtime().handle();
     let (a, b, t) = run(fx.runtime(), async move {
         let t = h.create_try_task(async { Err::<u8, _>(ValueError("boom")) });
-        let a = expect_failed(t.clone().await, "the first await");
+        let a = expect_failed(t.join().await, "the first await");
         let other = t.clone();
         let b = h
             .create_task(async move { other.await.err() })
@@ -161,7 +161,7 @@ pub fn cancelled_raises_from_both<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         let t = h.create_task(async move { h2.sleep(LONG).await });
         h.yield_now().await;
         t.cancel();
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     for i in 0..3 {
@@ -179,7 +179,7 @@ pub fn value_is_the_same_object<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let sent = original.clone();
     let (t, awaited) = run(fx.runtime(), async move {
         let t = h.create_task(async move { sent });
-        let awaited = t.clone().await.expect("awaiting the task");
+        let awaited = t.join().await.expect("awaiting the task");
         (t, awaited)
     });
     let first = t.result().expect("result()");
@@ -206,7 +206,7 @@ pub fn error_keeps_its_type<R: Runtime>(fx: &Fixture<R>) -> Outcome {
                 "no such file",
             ))
         });
-        let _ = t.clone().await;
+        let _ = t.join().await;
         t
     });
     let f = expect_failed(t.result(), "result()");

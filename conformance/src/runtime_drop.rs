@@ -52,7 +52,8 @@ pub fn pending_tasks_are_reported_and_cancelled<R: Runtime>(fx: &Fixture<R>) -> 
     for t in &tasks {
         assert!(
             t.done() && t.cancelled(),
-            "{t:?}: done() and cancelled() after the drop"
+            "{}: done() and cancelled() after the drop",
+            t.repr()
         );
         expect_cancelled(t.result(), None, "result() of a destroyed task");
         assert!(!t.cancel(), "cancel() of a destroyed task");
@@ -197,7 +198,7 @@ fn reports_after<R: Runtime>(
             Retrieval::Nothing => {}
             Retrieval::Result => drop(t.result()),
             Retrieval::Exception => drop(t.exception()),
-            Retrieval::Await => drop(t.clone().await),
+            Retrieval::Await => drop(t.join().await),
             Retrieval::CancelDone => assert!(!t.cancel(), "cancel() of the failed task"),
         }
         let extra: Vec<_> = (0..clones).map(|_| t.clone()).collect();

@@ -1,5 +1,5 @@
 //! A small reference model of CPython 3.13's `asyncio.Task`, written from
-//! `shared/spec/asyncio-task-semantics.md` and independent of `aiotask-core`,
+//! `docs/asyncio-task-semantics.md` and independent of `aiotask-core`,
 //! so that property tests can compare the real tasks against it.
 //!
 //! # What is modelled

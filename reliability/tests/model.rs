@@ -29,7 +29,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once};
@@ -383,7 +383,7 @@ impl<R: Runtime> Case<R> {
                     let n = u32::try_from(self.awaiters.len()).expect("few awaiters");
                     let awaiter = self.rt.handle().create_task(counted(&self.log, async move {
                         // Python's `except CancelledError`: the task's, or our own.
-                        let got = match target.into_future().catch_cancel().await {
+                        let got = match target.join().catch_cancel().await {
                             Ok(r) => outcome(r),
                             Err(e) => Outcome::Cancelled(message(e.message())),
                         };
@@ -401,7 +401,7 @@ impl<R: Runtime> Case<R> {
             done: t.done(),
             cancelled: t.cancelled(),
             cancelling: t.cancelling(),
-            state: Word::parse(&format!("{t:?}")).expect("a task repr"),
+            state: Word::parse(&t.repr()).expect("a task repr"),
         });
         Obs {
             ret,

@@ -149,8 +149,8 @@ fn cycle_on<R: Runtime>(rt: &R) {
                 h.yield_now().await;
             }
             assert!(a.cancel(), "cancel() of one task of the cycle");
-            let _ = a.clone().await;
-            let _ = b.clone().await;
+            let _ = a.join().await;
+            let _ = b.join().await;
             handles.lock().unwrap().clear();
             (a.cancelled(), b.cancelled(), a.cancelling(), b.cancelling())
         }

@@ -173,7 +173,10 @@ impl fmt::Display for CancelledError {
 
 impl Error for CancelledError {}
 
-/// asyncio's `InvalidStateError`: the call needs a done task and this one is pending.
+const TAKEN: &str = "Result was taken: an earlier await or take_result() moved the value out.";
+
+/// asyncio's `InvalidStateError`: the call needs a done task and this one is
+/// pending, or (Rust only) its value was moved out already.
 ///
 /// ```
 /// use aiotask_api::InvalidStateError;
@@ -208,6 +211,31 @@ impl InvalidStateError {
         Self {
             what: "Exception is not set.",
         }
+    }
+
+    /// The error of reading a value that was moved out: a handle awaited
+    /// by value, or [`Task::take_result`](crate::Task::take_result), moves a
+    /// finished task's value out (any output type may be moved, only a
+    /// `Clone` one can be read again). Every later read gets this error.
+    /// asyncio has no such state: a Python value is shared, not moved.
+    ///
+    /// ```
+    /// let e = aiotask_api::InvalidStateError::result_taken();
+    /// assert!(e.is_result_taken());
+    /// assert!(!aiotask_api::InvalidStateError::result_not_set().is_result_taken());
+    /// ```
+    pub fn result_taken() -> Self {
+        Self { what: TAKEN }
+    }
+
+    /// True for [`result_taken`](Self::result_taken): the task is done
+    /// and its value was moved out, rather than not set yet.
+    ///
+    /// ```
+    /// assert!(aiotask_api::InvalidStateError::result_taken().is_result_taken());
+    /// ```
+    pub fn is_result_taken(&self) -> bool {
+        self.what == TAKEN
     }
 
     /// The text of the error, as CPython's C implementation words it.
@@ -512,6 +540,43 @@ impl TaskError {
         matches!(self, Self::InvalidState(_))
     }
 
+    /// True when the task's body panicked (a [`TaskError::Failed`] whose
+    /// failure is a panic).
+    ///
+    /// ```
+    /// use aiotask_api::{Failure, TaskError};
+    /// let payload = std::panic::catch_unwind(|| panic!("bad")).unwrap_err();
+    /// assert!(TaskError::Failed(Failure::from_panic(payload)).is_panic());
+    /// assert!(!TaskError::Failed(Failure::from_error("e")).is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        self.failure().is_some_and(Failure::is_panic)
+    }
+
+    /// The panic payload of a body that panicked, to re-raise it with
+    /// [`std::panic::resume_unwind`]; `Err(self)` for any other error, and
+    /// for a panic whose payload a clone of the failure took already
+    /// ([`Failure::take_panic_payload`]).
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` when there is no payload to hand out.
+    ///
+    /// ```
+    /// use aiotask_api::{Failure, TaskError};
+    /// let payload = std::panic::catch_unwind(|| panic!("bad")).unwrap_err();
+    /// let err = TaskError::Failed(Failure::from_panic(payload));
+    /// let payload = err.into_panic().unwrap();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"bad"));
+    /// // std::panic::resume_unwind(payload) re-raises it on this thread.
+    /// ```
+    pub fn into_panic(self) -> Result<Box<dyn Any + Send>, Self> {
+        match self.failure().and_then(Failure::take_panic_payload) {
+            Some(payload) => Ok(payload),
+            None => Err(self),
+        }
+    }
+
     /// The cancellation, when this is one.
     ///
     /// ```
@@ -554,13 +619,22 @@ impl TaskError {
 
     /// Classifies an error a task body returned.
     ///
-    /// A [`CancelledError`] (or a boxed one, or a `TaskError`) keeps its
-    /// meaning: the task ends cancelled. Any other error fails the task.
+    /// A [`CancelledError`] keeps its meaning, the task ends cancelled,
+    /// wherever it is in the error: the error itself (or a boxed one, or a
+    /// `TaskError`), an [`io::Error`](std::io::Error) made from one
+    /// (`From<CancelledError> for io::Error`), or any error of the
+    /// [`source`](Error::source) chain (an error enum of the body's own,
+    /// with a variant `Cancelled(#[from] CancelledError)`). That is how a
+    /// body whose error type is its own re-raises a caught cancellation
+    /// with `?`. Any other error fails the task.
     ///
     /// ```
     /// use aiotask_api::{CancelledError, TaskError};
     /// assert!(TaskError::from_body_error(CancelledError::new()).is_cancelled());
     /// assert!(TaskError::from_body_error(std::fmt::Error).is_failed());
+    /// let io = std::io::Error::from(CancelledError::with_message("bye"));
+    /// let err = TaskError::from_body_error(io);
+    /// assert_eq!(err.cancelled().unwrap().message(), Some("bye"));
     /// ```
     pub fn from_body_error(error: impl Into<BoxError>) -> Self {
         let boxed: BoxError = error.into();
@@ -568,6 +642,9 @@ impl TaskError {
             Ok(c) => return Self::Cancelled(*c),
             Err(other) => other,
         };
+        if let Some(c) = find_cancellation(&*boxed) {
+            return Self::Cancelled(c);
+        }
         match boxed.downcast::<TaskError>() {
             Ok(t) => match *t {
                 Self::InvalidState(e) => Self::Failed(Failure::from_error(e)),
@@ -579,6 +656,51 @@ impl TaskError {
                 Err(other) => Self::Failed(Failure::from_error(other)),
             },
         }
+    }
+}
+
+/// The cancellation an error carries: the error itself, the error inside an
+/// `io::Error`, or one of its sources. A chain is followed for 64 links at
+/// most (a `source()` that cycles must not hang the task's completion).
+fn find_cancellation(error: &(dyn Error + 'static)) -> Option<CancelledError> {
+    let mut next = Some(error);
+    for _ in 0..64 {
+        let e = next?;
+        if let Some(c) = e.downcast_ref::<CancelledError>() {
+            return Some(c.clone());
+        }
+        if let Some(TaskError::Cancelled(c)) = e.downcast_ref::<TaskError>() {
+            return Some(c.clone());
+        }
+        if let Some(c) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<CancelledError>())
+        {
+            return Some(c.clone());
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// A cancellation as an I/O error, so that a body whose error type is
+/// `io::Error` can re-raise a caught cancellation with `?`; the task still
+/// ends cancelled, with the message ([`TaskError::from_body_error`]). Its
+/// kind is [`Other`](std::io::ErrorKind::Other): not `Interrupted`, which
+/// std's I/O loops retry.
+///
+/// ```
+/// use aiotask_api::CancelledError;
+/// fn body(caught: CancelledError) -> std::io::Result<()> {
+///     Err(caught)?; // re-raise
+///     Ok(())
+/// }
+/// assert_eq!(body(CancelledError::new()).unwrap_err().kind(), std::io::ErrorKind::Other);
+/// ```
+impl From<CancelledError> for std::io::Error {
+    fn from(e: CancelledError) -> Self {
+        std::io::Error::other(e)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The runtime contract: run a main task, create tasks, sleep, yield, the clock.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -44,16 +44,20 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
         T: TaskOutput,
         F: Future<Output = Result<T, TaskError>> + Send + 'static;
 
-    /// Creates a task whose body's output is its value (asyncio's `create_task`).
+    /// Creates a task whose body's output is its value (asyncio's
+    /// `create_task`). The body is anything `IntoFuture`: an `async` block,
+    /// or another task's handle (the new task awaits it).
     ///
     /// ```
     /// fn start<H: aiotask_api::RuntimeHandle>(rt: &H) -> H::Task<i32> { rt.create_task(async { 42 }) }
     /// ```
     fn create_task<F>(&self, body: F) -> Self::Task<F::Output>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
+        let body = body.into_future();
         self.spawn(None, async move { Ok(body.await) })
     }
 
@@ -64,9 +68,11 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
     /// ```
     fn create_named_task<F>(&self, name: &str, body: F) -> Self::Task<F::Output>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
+        let body = body.into_future();
         self.spawn(Some(name.to_owned()), async move { Ok(body.await) })
     }
 
@@ -82,10 +88,12 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
     /// ```
     fn create_try_task<F, T, E>(&self, body: F) -> Self::Task<T>
     where
-        F: Future<Output = Result<T, E>> + Send + 'static,
+        F: IntoFuture<Output = Result<T, E>>,
+        F::IntoFuture: Send + 'static,
         T: TaskOutput,
         E: Into<BoxError>,
     {
+        let body = body.into_future();
         self.spawn(None, async move {
             body.await.map_err(TaskError::from_body_error)
         })
@@ -100,10 +108,12 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
     /// ```
     fn create_named_try_task<F, T, E>(&self, name: &str, body: F) -> Self::Task<T>
     where
-        F: Future<Output = Result<T, E>> + Send + 'static,
+        F: IntoFuture<Output = Result<T, E>>,
+        F::IntoFuture: Send + 'static,
         T: TaskOutput,
         E: Into<BoxError>,
     {
+        let body = body.into_future();
         self.spawn(Some(name.to_owned()), async move {
             body.await.map_err(TaskError::from_body_error)
         })
@@ -199,7 +209,9 @@ pub trait Runtime {
     fn handle(&self) -> Self::Handle;
 
     /// Runs `main` as a task until it is done and returns its outcome
-    /// (asyncio's `run` / `run_until_complete(create_task(main))`).
+    /// (asyncio's `run` / `run_until_complete(create_task(main))`). `main`
+    /// is anything `IntoFuture`, a task's handle too: `rt.run(task)` moves
+    /// a finished value of any type out.
     ///
     /// # Errors
     ///
@@ -214,11 +226,14 @@ pub trait Runtime {
     /// ```
     fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput;
 
     /// Runs the loop until `task` is done and returns its outcome
-    /// (asyncio's `run_until_complete(task)`).
+    /// (asyncio's `run_until_complete(task)`), a clone of its value as
+    /// [`Task::result`] gives: the handle can still be read. For a value
+    /// that is not `Clone`, [`run`](Runtime::run) the handle: `rt.run(task)`.
     ///
     /// # Errors
     ///
@@ -234,7 +249,7 @@ pub trait Runtime {
     ///     rt.run_until_complete(&t).unwrap()
     /// }
     /// ```
-    fn run_until_complete<T: TaskOutput>(
+    fn run_until_complete<T: TaskOutput + Clone>(
         &self,
         task: &<Self::Handle as RuntimeHandle>::Task<T>,
     ) -> Result<T, TaskError>;

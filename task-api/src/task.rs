@@ -6,20 +6,30 @@ use std::sync::Arc;
 
 use crate::{DoneCallback, Failure, IntoDoneCallback, TaskError};
 
-/// What a task may return through the generic contract: a value that can be
-/// handed out any number of times (Python's `result()` returns the same object
-/// every call; here each call returns a clone), printed in the task's repr,
-/// and sent to whichever thread reads it.
+/// What a task may return: any value that can be sent to whichever thread
+/// reads it. It need not be `Clone` nor `Debug`.
 ///
-/// Wrap a value that is not `Clone` in an `Arc`.
+/// How a finished task's value is read depends on what the type allows:
+///
+/// | read                                   | needs      | the value                          |
+/// |----------------------------------------|------------|------------------------------------|
+/// | `task.await`, [`Task::take_result`]    | nothing    | moved out: the first reader gets it |
+/// | `(&task).await`, [`Task::join`], [`Task::result`] | `T: Clone` | cloned: every reader gets it (Python's) |
+/// | `format!("{task:?}")`                  | `T: Debug` | `result=<its Debug>`                |
+///
+/// Once moved out, every later read is told
+/// [`InvalidStateError::result_taken`](crate::InvalidStateError::result_taken)
+/// and the repr shows `result=<taken>`. A handle that cannot format the
+/// value (an [`AnyTask`], a report) shows its type: `result=<i32>`.
 ///
 /// ```
 /// fn assert_output<T: aiotask_api::TaskOutput>() {}
 /// assert_output::<u64>();
-/// assert_output::<std::sync::Arc<Vec<u8>>>();
+/// assert_output::<std::net::TcpStream>(); // neither Clone nor Debug-printed
+/// assert_output::<std::io::Result<Vec<u8>>>();
 /// ```
-pub trait TaskOutput: Clone + fmt::Debug + Send + 'static {}
-impl<T: Clone + fmt::Debug + Send + 'static> TaskOutput for T {}
+pub trait TaskOutput: Send + 'static {}
+impl<T: Send + 'static> TaskOutput for T {}
 
 /// A task's identity, unique in the process.
 ///
@@ -64,10 +74,12 @@ impl fmt::Display for TaskId {
 /// a handle gives another reference to the same task (Python's references);
 /// dropping every handle *detaches* the task, which runs on.
 ///
-/// Awaiting a handle (`task.await`, or `task.clone().await` to keep it) gives
-/// `Ok(value)`, `Err(TaskError::Cancelled(_))` or `Err(TaskError::Failed(_))`;
-/// it never panics. Awaiting a task from inside another task also forwards a
-/// cancel of the awaiter to the awaited task, as asyncio does.
+/// Awaiting a handle gives `Ok(value)`, `Err(TaskError::Cancelled(_))` or
+/// `Err(TaskError::Failed(_))`; it never panics. `task.await` moves the
+/// value out (any output type); `(&task).await` or [`join`](Task::join)
+/// clones it (`Value: Clone`), so every awaiter gets it, as in Python (see
+/// [`TaskOutput`]). Awaiting a task from inside another task also forwards
+/// a cancel of the awaiter to the awaited task, as asyncio does.
 ///
 /// ```
 /// use aiotask_api::Task;
@@ -82,7 +94,6 @@ pub trait Task:
     + Send
     + Sync
     + Unpin
-    + fmt::Debug
     + IntoFuture<Output = Result<<Self as Task>::Value, TaskError>, IntoFuture: Send + Unpin>
     + 'static
 {
@@ -138,10 +149,58 @@ pub trait Task:
     /// [`TaskError::InvalidState`] while pending, [`TaskError::Cancelled`]
     /// when cancelled, [`TaskError::Failed`] with the stored failure.
     ///
+    /// A clone of the value: every call, and every reader, gets it. For a
+    /// value that is not `Clone`, see [`take_result`](Task::take_result).
+    ///
     /// ```
-    /// fn value<T: aiotask_api::Task>(t: &T) -> Option<T::Value> { t.result().ok() }
+    /// fn value<T: aiotask_api::Task<Value = u8>>(t: &T) -> Option<u8> { t.result().ok() }
     /// ```
-    fn result(&self) -> Result<Self::Value, TaskError>;
+    fn result(&self) -> Result<Self::Value, TaskError>
+    where
+        Self::Value: Clone;
+
+    /// [`result`](Task::result) that moves the value out, for any output
+    /// type. The first read of a finished value gets it; every later read
+    /// (`result()`, `take_result()`, an await) gets `InvalidState` with
+    /// [`InvalidStateError::result_taken`](crate::InvalidStateError::result_taken).
+    ///
+    /// # Errors
+    ///
+    /// As [`result`](Task::result), and `InvalidState` once taken.
+    ///
+    /// ```
+    /// fn value<T: aiotask_api::Task>(t: &T) -> Option<T::Value> { t.take_result().ok() }
+    /// ```
+    fn take_result(&self) -> Result<Self::Value, TaskError>;
+
+    /// A future of the outcome that clones the value, leaving this handle
+    /// and every other reader able to read it: `(&task).await`.
+    ///
+    /// ```
+    /// async fn twice<T: aiotask_api::Task<Value = u8>>(t: T) -> u8 {
+    ///     t.join().await.unwrap() + t.join().await.unwrap()
+    /// }
+    /// ```
+    fn join(&self) -> <Self as IntoFuture>::IntoFuture
+    where
+        Self::Value: Clone;
+
+    /// A cancellation the body cannot catch or refuse, for the second
+    /// phase of a shutdown: at the task's next step its body is dropped
+    /// without being polled, whatever `catch_cancel` is active, and the
+    /// task ends cancelled; callbacks and awaiters are told as for any
+    /// cancel. Returns `true` unless the task is done. It counts as one
+    /// request in [`cancelling`](Task::cancelling) and
+    /// [`uncancel`](Task::uncancel) cannot revoke it. The tasks the body
+    /// awaits are not cancelled (dropping the body drops its awaits; they
+    /// run on, detached), unlike [`cancel`](Task::cancel), which is
+    /// forwarded to them. A body polled on another thread at that moment
+    /// finishes its poll first: no code is interrupted mid-poll.
+    ///
+    /// ```
+    /// fn stop_now<T: aiotask_api::Task>(t: &T) -> bool { t.abort() }
+    /// ```
+    fn abort(&self) -> bool;
 
     /// The stored failure, or `None` for a task that returned a value
     /// (Python's `exception()`).
@@ -203,6 +262,17 @@ pub trait Task:
     /// fn undo<T: aiotask_api::Task>(t: &T) -> u32 { t.uncancel() }
     /// ```
     fn uncancel(&self) -> u32;
+
+    /// The repr, with the value's `Debug` (what `format!("{task:?}")`
+    /// prints for a concrete handle), for generic code: e.g.
+    /// `<Task finished name='Task-3' result=42>`.
+    ///
+    /// ```
+    /// fn show<T: aiotask_api::Task<Value = u8>>(t: &T) -> String { t.repr() }
+    /// ```
+    fn repr(&self) -> String
+    where
+        Self::Value: fmt::Debug;
 
     /// The same task without its value type, as `current_task()` returns it.
     ///

@@ -11,7 +11,7 @@ use aiotask_api::{
 };
 
 use crate::context::{env_identity, with_frame};
-use crate::shared::Shared;
+use crate::shared::{Reader, Shared};
 
 /// A backend's task allocation, seen through the state it embeds.
 ///
@@ -249,6 +249,49 @@ impl<T: Send + 'static> Task<T> {
         self.shared().result()
     }
 
+    /// The value, moved out; see [`aiotask_api::Task::take_result`].
+    ///
+    /// # Errors
+    ///
+    /// As [`result`](Self::result), and `InvalidState` (taken) once the
+    /// value was moved out.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.take_result().unwrap_err().is_invalid_state());
+    /// ```
+    pub fn take_result(&self) -> Result<T, TaskError> {
+        self.shared().take_result()
+    }
+
+    /// A cancellation the body cannot catch; see [`aiotask_api::Task::abort`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// assert!(task.abort());
+    /// ```
+    pub fn abort(&self) -> bool {
+        self.shared().abort()
+    }
+
+    /// Drops this handle on purpose: the task runs on, detached. The same
+    /// as `drop(task)`, said out loud.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// task.detach();
+    /// ```
+    pub fn detach(self) {}
+
     /// The stored failure; see [`aiotask_api::Task::exception`].
     ///
     /// # Errors
@@ -367,7 +410,8 @@ impl<T: Send + 'static> Task<T> {
         AnyTask::new(cell)
     }
 
-    /// A future of the outcome that keeps this handle usable.
+    /// A future of the outcome that clones the value (`T: Clone`), so every
+    /// awaiter gets it and `result()` still answers: `(&task).await`.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -377,12 +421,11 @@ impl<T: Send + 'static> Task<T> {
     /// let join = task.join();
     /// # drop(join);
     /// ```
-    pub fn join(&self) -> Join<T> {
-        Join {
-            task: self.clone(),
-            key: None,
-            self_await_seen: false,
-        }
+    pub fn join(&self) -> Join<T>
+    where
+        T: Clone,
+    {
+        Join::new(self.clone(), Reader::Clone(T::clone))
     }
 }
 
@@ -411,9 +454,22 @@ impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<T: Send + 'static> {
     task: Task<T>,
+    /// Clones the value (`(&task).await`) or moves it out (`task.await`).
+    reader: Reader<T>,
     key: Option<u64>,
     /// A task awaiting itself gets its error at the next tick.
     self_await_seen: bool,
+}
+
+impl<T: Send + 'static> Join<T> {
+    fn new(task: Task<T>, reader: Reader<T>) -> Self {
+        Self {
+            task,
+            reader,
+            key: None,
+            self_await_seen: false,
+        }
+    }
 }
 
 impl<T: Send + 'static> fmt::Debug for Join<T> {
@@ -436,7 +492,7 @@ impl fmt::Display for SelfAwait {
 
 impl std::error::Error for SelfAwait {}
 
-impl<T: Clone + Send + 'static> Future for Join<T> {
+impl<T: Send + 'static> Future for Join<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -464,7 +520,7 @@ impl<T: Clone + Send + 'static> Future for Join<T> {
         // only after it began closing, so that order cannot be missed.
         let closing_here =
             || env.is_closing() && with_frame(|f| f.env == env_identity(env)).unwrap_or(false);
-        let polled = shared.poll_join(&mut this.key, cx, closing_here);
+        let polled = shared.poll_join(&mut this.key, cx, this.reader, closing_here);
         if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
             // The task replaced is dropped after the frame's borrow ends.
@@ -487,19 +543,18 @@ impl<T: Send + 'static> Drop for Join<T> {
     }
 }
 
-impl<T: Clone + Send + 'static> IntoFuture for Task<T> {
+/// Awaiting a handle by value moves the value out (value rule V5), for any
+/// output type: later reads are told `Result was taken`.
+impl<T: Send + 'static> IntoFuture for Task<T> {
     type Output = Result<T, TaskError>;
     type IntoFuture = Join<T>;
 
     fn into_future(self) -> Join<T> {
-        Join {
-            task: self,
-            key: None,
-            self_await_seen: false,
-        }
+        Join::new(self, Reader::Take)
     }
 }
 
+/// Awaiting a handle by reference clones the value: every awaiter gets it.
 impl<T: Clone + Send + 'static> IntoFuture for &Task<T> {
     type Output = Result<T, TaskError>;
     type IntoFuture = Join<T>;
@@ -527,8 +582,23 @@ impl<T: TaskOutput> aiotask_api::Task for Task<T> {
     fn done(&self) -> bool {
         Task::done(self)
     }
-    fn result(&self) -> Result<T, TaskError> {
+    fn result(&self) -> Result<T, TaskError>
+    where
+        T: Clone,
+    {
         Task::result(self)
+    }
+    fn take_result(&self) -> Result<T, TaskError> {
+        Task::take_result(self)
+    }
+    fn join(&self) -> Join<T>
+    where
+        T: Clone,
+    {
+        Task::join(self)
+    }
+    fn abort(&self) -> bool {
+        Task::abort(self)
     }
     fn exception(&self) -> Result<Option<Failure>, TaskError> {
         Task::exception(self)
@@ -550,6 +620,12 @@ impl<T: TaskOutput> aiotask_api::Task for Task<T> {
     }
     fn uncancel(&self) -> u32 {
         Task::uncancel(self)
+    }
+    fn repr(&self) -> String
+    where
+        T: fmt::Debug,
+    {
+        format!("{self:?}")
     }
     fn as_any(&self) -> AnyTask {
         self.as_any_task()

@@ -11,8 +11,8 @@ use std::task::{Context, Poll, Waker};
 
 use aiotask_api::protocol::{CancelEntry, CancelStep, ReprParts};
 use aiotask_api::{
-    CancelledError, DoneCallback, ExceptionContext, Failure, ReportKind, TaskError, TaskId,
-    call_quietly, drop_quietly,
+    CancelledError, DoneCallback, ExceptionContext, Failure, InvalidStateError, ReportKind,
+    TaskError, TaskId, call_quietly, drop_quietly,
 };
 
 use crate::awaited::Awaited;
@@ -21,11 +21,29 @@ use crate::env::Env;
 use crate::forward;
 use crate::handle::Task;
 use crate::name::TaskName;
-use crate::state::{CancelAction, Entry, Phase, State, StepStart, SuspendAction, Suspension};
+use crate::state::{
+    AbortAction, CancelAction, Entry, Phase, State, StepStart, SuspendAction, Suspension,
+};
 use crate::sync::{Mutex, MutexGuard, lock};
-use crate::value::{ValueSlot, held_here};
+use crate::value::{Read, ValueSlot, held_here};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How an awaiter or `result()` reads a finished task's value (value rule
+/// V5): clone it in place (`T: Clone`, every reader gets it), or move it
+/// out (any `T`, the first reader gets it).
+pub(crate) enum Reader<T> {
+    Clone(fn(&T) -> T),
+    Take,
+}
+
+impl<T> Clone for Reader<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Reader<T> {}
 static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
 
 /// The contract state of one task: what every backend keeps in its task
@@ -159,6 +177,36 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
+    /// `abort()`: a cancellation the body cannot catch. `true` unless
+    /// done. The body is dropped at the task's next step, whatever
+    /// `catch_cancel` is active, and the task ends cancelled; its done
+    /// list is told as for any cancel. It counts as one request in
+    /// `cancelling()`, and `uncancel()` does not revoke it. Tasks the body
+    /// awaits are not cancelled: dropping the body drops its awaits.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// assert!(s.abort());
+    /// assert_eq!(s.uncancel(), 0);
+    /// ```
+    pub fn abort(&self) -> bool {
+        let (action, waker) = {
+            let mut st = self.lock();
+            let action = st.transition_to_abort_requested();
+            let waker = match action {
+                AbortAction::Requested { wake: true } => st.waker.clone(),
+                _ => None,
+            };
+            (action, waker)
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        action != AbortAction::AlreadyDone
+    }
+
     /// True once the task ended cancelled.
     ///
     /// ```
@@ -260,18 +308,43 @@ impl<T: Send + 'static> Shared<T> {
         T: Clone,
     {
         let read = self.lock().result();
-        read.map(|()| self.clone_value())
+        read.and_then(|()| self.read_value(Reader::Clone(T::clone)))
     }
 
-    fn clone_value(&self) -> T
-    where
-        T: Clone,
-    {
-        match self.value.with(self.id, T::clone) {
-            Some(v) => v,
-            None => panic!(
-                "result() of task {} would wait for ever: called from inside the Clone of that \
-                 task's own value, or from Clones of values that hold each other on two threads",
+    /// `result()` that moves the value out, for any output type (value
+    /// rule V5): later reads get [`InvalidStateError::result_taken`].
+    ///
+    /// # Errors
+    ///
+    /// As [`result`](Self::result), and `InvalidState` (taken) once moved out.
+    ///
+    /// # Panics
+    ///
+    /// As [`result`](Self::result).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::Shared<u8> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// assert!(s.take_result().unwrap_err().is_invalid_state());
+    /// ```
+    pub fn take_result(&self) -> Result<T, TaskError> {
+        let read = self.lock().result();
+        read.and_then(|()| self.read_value(Reader::Take))
+    }
+
+    /// Reads a finished task's value (value rules V2, V3, V5).
+    fn read_value(&self, reader: Reader<T>) -> Result<T, TaskError> {
+        let read = match reader {
+            Reader::Clone(clone) => self.value.with(self.id, clone),
+            Reader::Take => self.value.take_out(self.id),
+        };
+        match read {
+            Read::Value(v) => Ok(v),
+            Read::Taken => Err(InvalidStateError::result_taken().into()),
+            Read::WouldWaitForever => panic!(
+                "result() of task {} would wait for ever: called from inside the Clone or Debug \
+                 of that task's own value, or from values that hold each other on two threads",
                 self.id
             ),
         }
@@ -532,11 +605,9 @@ impl<T: Send + 'static> Shared<T> {
         &self,
         key: &mut Option<u64>,
         cx: &Context<'_>,
+        reader: Reader<T>,
         hold_back: impl FnOnce() -> bool,
-    ) -> Poll<Result<T, TaskError>>
-    where
-        T: Clone,
-    {
+    ) -> Poll<Result<T, TaskError>> {
         let mut hold_back = Some(hold_back);
         // The awaiter's waker is cloned, and a replaced one dropped, with
         // no lock held: it may be any executor's, running any code.
@@ -552,7 +623,7 @@ impl<T: Send + 'static> Shared<T> {
                 let read = st.result();
                 drop(st);
                 drop(fresh);
-                return Poll::Ready(read.map(|()| self.clone_value()));
+                return Poll::Ready(read.and_then(|()| self.read_value(reader)));
             }
             let found = key.and_then(|k| {
                 st.entries.iter_mut().find_map(|e| match e {
@@ -647,10 +718,21 @@ impl<T: Send + 'static> Shared<T> {
         };
         let open = format!("<Task {word} name={}", aiotask_api::py_str_repr(&name));
         let mut close = String::new();
-        if let (true, Some(fmt_value)) = (finished, value) {
-            let text = self.value.with(self.id, fmt_value);
+        if finished {
+            // A value this repr cannot format (an erased handle, or a type
+            // with no `Debug`) shows its type instead.
+            let text = match value {
+                Some(fmt_value) => self.value.with(self.id, fmt_value),
+                None => self
+                    .value
+                    .with(self.id, |_| format!("<{}>", std::any::type_name::<T>())),
+            };
             close.push_str(" result=");
-            close.push_str(text.as_deref().unwrap_or("..."));
+            close.push_str(match &text {
+                Read::Value(text) => text,
+                Read::Taken => "<taken>",
+                Read::WouldWaitForever => "...",
+            });
         }
         if let Some(f) = failure {
             close.push_str(&format!(" exception={f:?}"));

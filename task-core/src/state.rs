@@ -12,6 +12,7 @@
 //! | `_cancel_message`       | `cancel_message`                      |
 //! | `_cancelled_exc`        | `cancelled_exc` (handed out once)     |
 //! | `_log_traceback`        | `log_traceback`                       |
+//! | (none: Rust's `abort()`)| `aborted`                             |
 //! | `_callbacks`            | `entries` (callbacks and awaiters)    |
 //!
 //! Every method is a named transition that only edits the data and returns
@@ -110,6 +111,17 @@ pub(crate) struct Released {
     waker: Option<Waker>,
 }
 
+/// What `abort()` must do after the state was edited.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum AbortAction {
+    /// The task is done: return `false`.
+    AlreadyDone,
+    /// Return `true`; wake the task when `wake` so its next step drops the
+    /// body.
+    Requested { wake: bool },
+}
+
 /// What the harness must do after a step that suspended.
 #[must_use]
 #[derive(Debug)]
@@ -160,6 +172,9 @@ pub(crate) struct State<H> {
     pub(crate) dispatching: bool,
     /// Which suspension the task is in: changes at every step's end.
     pub(crate) suspension: Suspension,
+    /// `abort()` was called: the next step drops the body, whatever
+    /// `catch_cancel` is active, and `uncancel()` cannot revoke it.
+    pub(crate) aborted: bool,
 }
 
 /// The number of a task's suspension (the end of one step), telling a
@@ -185,6 +200,7 @@ impl<H> State<H> {
             woken_while_running: false,
             dispatching: false,
             suspension: Suspension::default(),
+            aborted: false,
         }
     }
 
@@ -203,6 +219,28 @@ impl<H> State<H> {
         self.route_cancel(msg, None)
     }
 
+    /// `abort()`: a cancellation nothing can catch or revoke. Counted as a
+    /// request (`cancelling()` shows it); not forwarded to awaited tasks:
+    /// the body is dropped at its next step, which drops its awaits.
+    pub(crate) fn transition_to_abort_requested(&mut self) -> AbortAction {
+        self.log_traceback = false;
+        if self.is_done() {
+            return AbortAction::AlreadyDone;
+        }
+        if self.aborted {
+            return AbortAction::Requested { wake: false };
+        }
+        self.aborted = true;
+        self.num_cancels = self.num_cancels.saturating_add(1);
+        self.must_cancel = true;
+        // A suspended task is woken whatever it waits on; a queued one
+        // (not started, woken) runs soon anyway; a running one is woken at
+        // the end of its step (`transition_to_suspended`).
+        AbortAction::Requested {
+            wake: self.sub == Sub::Suspended,
+        }
+    }
+
     /// Where a counted cancel request goes: to the awaited task or leaf of
     /// a suspended task, else `must_cancel` for its next step.
     ///
@@ -219,8 +257,9 @@ impl<H> State<H> {
         msg: Option<&str>,
         refused_in: Option<Suspension>,
     ) -> CancelAction {
-        if self.is_done() {
+        if self.is_done() || self.aborted {
             // Finished while the forward ran: the request was still made.
+            // Aborted: the body is dropped at its next step anyway.
             return CancelAction::Requested { wake: false };
         }
         let moved_on = refused_in != Some(self.suspension);
@@ -262,7 +301,7 @@ impl<H> State<H> {
     pub(crate) fn transition_uncancel(&mut self) -> u32 {
         if self.num_cancels > 0 {
             self.num_cancels -= 1;
-            if self.num_cancels == 0 {
+            if self.num_cancels == 0 && !self.aborted {
                 self.must_cancel = false;
             }
         }
@@ -328,7 +367,8 @@ impl<H> State<H> {
                 });
             }
         }
-        let catch_depth = if self.sub == Sub::NotStarted {
+        let catch_depth = if self.sub == Sub::NotStarted || self.aborted {
+            // Not started: nothing to catch with. Aborted: nothing may catch.
             0
         } else {
             self.catch_depth
@@ -354,6 +394,11 @@ impl<H> State<H> {
             Some(t) => Waiter::Tasks(t),
             None => Waiter::Leaf(None),
         };
+        if self.aborted {
+            // abort() during this step: the next one drops the body.
+            self.sub = Sub::Woken;
+            return SuspendAction::WakeSelf;
+        }
         if self.woken_while_running {
             // A bare yield or a wake during the step: READY.
             self.sub = Sub::Woken;
@@ -639,5 +684,76 @@ mod tests {
             } => assert_eq!(e.message(), Some("loop")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn abort_is_delivered_past_a_catch_scope_and_survives_uncancel() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        // Suspended inside a catch_cancel (depth 1).
+        let _ = s.transition_to_suspended(None, 1);
+        assert_eq!(
+            s.transition_to_abort_requested(),
+            AbortAction::Requested { wake: true }
+        );
+        assert_eq!(s.num_cancels, 1);
+        assert_eq!(s.transition_uncancel(), 0);
+        s.transition_on_wake();
+        match s.transition_to_running(None) {
+            StepStart::Run {
+                deliver: Some(e),
+                catch_depth: 0,
+                ..
+            } => assert_eq!(e.message(), None),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn abort_of_a_running_task_wakes_it_at_the_end_of_its_step() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        assert_eq!(
+            s.transition_to_abort_requested(),
+            AbortAction::Requested { wake: false }
+        );
+        assert!(matches!(
+            s.transition_to_suspended(None, 2),
+            SuspendAction::WakeSelf
+        ));
+        assert!(matches!(
+            s.transition_to_running(None),
+            StepStart::Run {
+                deliver: Some(_),
+                catch_depth: 0,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn abort_of_a_done_task_is_refused_and_a_second_abort_is_not_counted() {
+        let mut s = fresh();
+        assert_eq!(
+            s.transition_to_abort_requested(),
+            AbortAction::Requested { wake: false }
+        );
+        assert_eq!(
+            s.transition_to_abort_requested(),
+            AbortAction::Requested { wake: false }
+        );
+        assert_eq!(s.num_cancels, 1);
+        let _ = s.transition_to_complete::<()>(Err(TaskError::Cancelled(CancelledError::new())));
+        assert_eq!(s.transition_to_abort_requested(), AbortAction::AlreadyDone);
+    }
+
+    #[test]
+    fn a_value_returned_in_the_step_abort_was_called_in_is_lost() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        let _ = s.transition_to_abort_requested();
+        let done = s.transition_to_complete(Ok(5_u8));
+        assert!(matches!(s.phase, Phase::Cancelled));
+        assert_eq!(done.discarded, Some(5));
     }
 }

@@ -24,6 +24,13 @@
 //! * **V4. Dropped quietly.** A value nobody will read (lost to a cancel,
 //!   or left when the task is dropped) is dropped with
 //!   [`aiotask_api::drop_quietly`], outside every lock.
+//! * **V5. Moved out once.** Awaiting a handle by value and `take_result()`
+//!   move the value out of the slot, for any output type; a `Clone` output
+//!   is also readable by `result()` and `(&task).await`, which clone it in
+//!   place (V2). Once moved out the slot stays empty: every later read is
+//!   told `Result was taken` ([`Read::Taken`]), and the repr shows
+//!   `result=<taken>`. The slot is empty only after a take: the value is
+//!   stored before `Finished` is seen (V1).
 
 use std::cell::RefCell;
 use std::sync::TryLockError;
@@ -133,6 +140,18 @@ mod waits {
     }
 }
 
+/// What reading a slot found.
+pub(crate) enum Read<R> {
+    /// The value, read (or moved out).
+    Value(R),
+    /// The slot is empty: its value was moved out by an earlier take
+    /// (`task.await`, `take_result()`), or never stored.
+    Taken,
+    /// Waiting for the slot would never end: this thread holds it already,
+    /// or the wait would close a cycle with other threads (V3).
+    WouldWaitForever,
+}
+
 /// The value of a finished task.
 pub(crate) struct ValueSlot<T> {
     value: Mutex<Option<T>>,
@@ -151,14 +170,36 @@ impl<T> ValueSlot<T> {
     }
 
     /// Runs `f` on the value of task `id` under the slot's lock only (V2).
-    /// `None` when the slot is empty, or when waiting for it would never
-    /// end: this thread holds it already, or the wait would close a cycle
-    /// with other threads (V3).
-    pub(crate) fn with<R>(&self, id: TaskId, f: impl FnOnce(&T) -> R) -> Option<R> {
+    pub(crate) fn with<R>(&self, id: TaskId, f: impl FnOnce(&T) -> R) -> Read<R> {
+        let Some(slot) = self.enter(id) else {
+            return Read::WouldWaitForever;
+        };
+        let Some(value) = slot.as_ref() else {
+            return Read::Taken;
+        };
         let addr = std::ptr::from_ref(self).addr();
-        let slot = match self.value.try_lock() {
-            Ok(slot) => slot,
-            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        let _holding = Holding::new(id, addr);
+        Read::Value(f(value))
+    }
+
+    /// Moves the value of task `id` out (V5): no user code runs while the
+    /// slot is held, moving is not user code.
+    pub(crate) fn take_out(&self, id: TaskId) -> Read<T> {
+        let Some(mut slot) = self.enter(id) else {
+            return Read::WouldWaitForever;
+        };
+        match slot.take() {
+            Some(value) => Read::Value(value),
+            None => Read::Taken,
+        }
+    }
+
+    /// Locks the slot, unless waiting for it would never end (V3).
+    fn enter(&self, id: TaskId) -> Option<crate::sync::MutexGuard<'_, Option<T>>> {
+        let addr = std::ptr::from_ref(self).addr();
+        match self.value.try_lock() {
+            Ok(slot) => Some(slot),
+            Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
             // Held: by this thread (re-entry), or by another one.
             Err(TryLockError::WouldBlock) => {
                 if held_here(id) || !waits::enter(addr) {
@@ -166,12 +207,9 @@ impl<T> ValueSlot<T> {
                 }
                 let slot = lock(&self.value);
                 waits::leave();
-                slot
+                Some(slot)
             }
-        };
-        let value = slot.as_ref()?;
-        let _holding = Holding::new(id, addr);
-        Some(f(value))
+        }
     }
 
     /// Takes the value out, for a quiet drop (V4).

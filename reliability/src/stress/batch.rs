@@ -313,7 +313,7 @@ async fn await_child<H: RuntimeHandle>(
         }
     });
     recs.children.fetch_add(1, Ordering::SeqCst);
-    let outcome = child.clone().await;
+    let outcome = child.join().await;
     let rec = recs.get(i);
     let consistent = child.done()
         && match &outcome {
@@ -328,7 +328,8 @@ async fn await_child<H: RuntimeHandle>(
     if !consistent {
         recs.violation(i, || {
             format!(
-                "the child answers {child:?} after its await gave {outcome:?} (suppress {suppress})"
+                "the child answers {} after its await gave {outcome:?} (suppress {suppress})",
+                child.repr()
             )
         });
     }
@@ -403,7 +404,7 @@ fn add_callback<T: Task>(t: &T, cb: impl aiotask_api::IntoDoneCallback<T>, mark:
 /// batches differ; [`BatchMain::run`] does the rest alike.
 pub(crate) trait Scenario: Sized + 'static {
     /// A task's value.
-    type Value: TaskOutput;
+    type Value: TaskOutput + Clone + std::fmt::Debug;
     /// A task's plan.
     type Plan: PlanShape + Copy + Send + Sync + 'static;
     /// The scenario's counters in [`Records`].
@@ -438,7 +439,12 @@ pub(crate) trait Scenario: Sized + 'static {
 
     /// What else the loop side does with a held handle in each cancel
     /// round, after its cancel.
-    fn in_round<T: Task>(_recs: &Records<Self::Tally>, _plan: &Self::Plan, _t: &T) {}
+    fn in_round<T: Task<Value = Self::Value>>(
+        _recs: &Records<Self::Tally>,
+        _plan: &Self::Plan,
+        _t: &T,
+    ) {
+    }
 
     /// The await of a kept handle.
     fn join<T: Task<Value = Self::Value>>(t: T) -> impl Future<Output = Self::Joined> + Send;
@@ -489,7 +495,7 @@ impl Scenario for Stress {
     }
 
     fn join<T: Task<Value = u64>>(t: T) -> impl Future<Output = Result<u64, TaskError>> + Send {
-        t.into_future()
+        t.join()
     }
 
     fn awaited(_recs: &Records, joined: Result<u64, TaskError>) -> Result<u64, TaskError> {
@@ -631,7 +637,7 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
             })
             .await;
             let Some(joined) = joined else {
-                recs.violation(i, || format!("not done after {timeout:?}: {t:?}"));
+                recs.violation(i, || format!("not done after {timeout:?}: {}", t.repr()));
                 return;
             };
             let awaited = S::awaited(&recs, joined);

@@ -87,7 +87,7 @@ fn check_handle<T: Task<Value = u64>>(
         (Ok(Some(f)), Outcome::Error | Outcome::Panic) => same_failure(&f),
         _ => false,
     };
-    let repr = format!("{t:?}");
+    let repr = t.repr();
     let word = if cancelled {
         "<Task cancelled "
     } else {

@@ -146,8 +146,8 @@ pub(crate) async fn all_started<H: RuntimeHandle>(
 }
 
 /// Polls `t`'s await once with a waker that does nothing.
-fn poll_once<T: Task>(t: &T) -> Poll<Result<T::Value, TaskError>> {
-    let mut join = t.clone().into_future();
+fn poll_once<T: Task<Value: Clone>>(t: &T) -> Poll<Result<T::Value, TaskError>> {
+    let mut join = t.join();
     let mut cx = Context::from_waker(Waker::noop());
     Pin::new(&mut join).poll(&mut cx)
 }
@@ -254,11 +254,12 @@ pub(crate) fn drop_pending<R: Runtime>(make: &impl Fn() -> R, config: &Config) -
             && t.exception().is_err_and(|e| e.is_cancelled())
             && matches!(poll_once(t), Poll::Ready(Err(TaskError::Cancelled(_))))
             && !t.cancel()
-            && format!("{t:?}").starts_with("<Task cancelled ");
+            && t.repr().starts_with("<Task cancelled ");
         if !ok {
             violations.note(|| {
                 format!(
-                    "task {i} after the drop: {t:?}, done() {}, cancelled() {}, result() {:?}",
+                    "task {i} after the drop: {}, done() {}, cancelled() {}, result() {:?}",
+                    t.repr(),
                     t.done(),
                     t.cancelled(),
                     t.result()

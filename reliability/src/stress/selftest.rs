@@ -96,13 +96,14 @@ impl Runtime for FaultyRuntime {
 
     fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: TaskOutput,
     {
         self.inner.run(main)
     }
 
-    fn run_until_complete<T: TaskOutput>(
+    fn run_until_complete<T: TaskOutput + Clone>(
         &self,
         task: &<FaultyHandle as RuntimeHandle>::Task<T>,
     ) -> Result<T, TaskError> {

@@ -50,10 +50,10 @@ pub(crate) type Kept<H> = KeptOf<Hostile, H>;
 
 /// Awaits `t`, catching a panic of its value's `Clone` (raised inside the
 /// await); `Err(payload)` then.
-async fn await_catching<T: Task>(
+async fn await_catching<T: Task<Value: Clone>>(
     t: T,
 ) -> Result<Result<T::Value, TaskError>, Box<dyn std::any::Any + Send>> {
-    let mut join = t.into_future();
+    let mut join = t.join();
     poll_fn(
         |cx| match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut join).poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
@@ -137,7 +137,7 @@ fn body<H: RuntimeHandle>(
             Kind::AwaitChild => return await_child(&h, &recs, i, &plan).await,
             Kind::Chain => {
                 let head = spawn_link(&h, &recs, plan.depth - 1, plan.suppress);
-                let out = head.await;
+                let out = head.join().await;
                 return match out {
                     Ok(v) => {
                         drop(v);
@@ -158,12 +158,12 @@ fn body<H: RuntimeHandle>(
 }
 
 /// Adds a done callback to child `t` that checks it runs exactly once.
-fn watch_child<T: Task>(t: &T, recs: &Arc<Records>) {
+fn watch_child<T: Task<Value: std::fmt::Debug>>(t: &T, recs: &Arc<Records>) {
     let (ran, recs) = (AtomicBool::new(false), recs.clone());
     t.add_done_callback(move |t: &T| {
         if ran.swap(true, Ordering::SeqCst) || !t.done() {
             recs.violations
-                .note(|| format!("a child's done callback ran twice or early: {t:?}"));
+                .note(|| format!("a child's done callback ran twice or early: {}", t.repr()));
         }
         recs.child_callbacks_run.fetch_add(1, Ordering::SeqCst);
     });
@@ -205,7 +205,9 @@ async fn await_child<H: RuntimeHandle>(
     match awaited {
         Ok(Ok(v)) => {
             if !(done && !child.cancelled() && v.tag == tag && (!waits || suppress)) {
-                recs.violation(i, || format!("the child gave {v:?} but shows {child:?}"));
+                recs.violation(i, || {
+                    format!("the child gave {v:?} but shows {}", child.repr())
+                });
             }
             if repr_of(&child, tally).is_some() == (child_mode & mode::DEBUG_PANICS != 0) {
                 recs.violation(i, || {
@@ -234,7 +236,7 @@ async fn await_child<H: RuntimeHandle>(
         Ok(Err(TaskError::Cancelled(e))) => {
             if !(done && child.cancelled()) {
                 recs.violation(i, || {
-                    format!("the child's await was cancelled but shows {child:?}")
+                    format!("the child's await was cancelled but shows {}", child.repr())
                 });
             }
             rec.end(end::PROPAGATE);
@@ -248,7 +250,7 @@ async fn await_child<H: RuntimeHandle>(
         Err(payload) => {
             let ok = done && !child.cancelled() && child_mode & mode::CLONE_PANICS != 0;
             if !ok {
-                recs.violation(i, || format!("the await of {child:?} panicked"));
+                recs.violation(i, || format!("the await of {} panicked", child.repr()));
             }
             Tally::bump(&tally.result_panics);
             rec.end(end::PANIC);
@@ -288,7 +290,7 @@ fn link<H: RuntimeHandle>(h: H, recs: Arc<Records>, depth: u8, suppress: bool) -
             };
         }
         let next = spawn_link(&h, &recs, depth - 1, suppress);
-        let out = next.clone().await;
+        let out = next.join().await;
         let consistent = next.done()
             && match &out {
                 Ok(_) => !next.cancelled() && suppress,
@@ -296,7 +298,7 @@ fn link<H: RuntimeHandle>(h: H, recs: Arc<Records>, depth: u8, suppress: bool) -
             };
         if !consistent {
             recs.violations
-                .note(|| format!("a chain link awaited {out:?} but shows {next:?}"));
+                .note(|| format!("a chain link awaited {out:?} but shows {}", next.repr()));
         }
         out
     })
@@ -437,7 +439,7 @@ impl Scenario for Hostile {
     }
 
     /// Formats the handle when the plan says so.
-    fn in_round<T: Task>(recs: &Records, plan: &Plan, t: &T) {
+    fn in_round<T: Task<Value = Value>>(recs: &Records, plan: &Plan, t: &T) {
         if plan.loop_repr {
             // A task in any state, maybe awaiting a child or a chain
             // (wait_for=), maybe done with a panicking Debug.

@@ -39,9 +39,9 @@ fn from_repr(repr: &str) -> u8 {
 /// Formats `t` as a caller would, catching a panic of its value's `Debug`
 /// (which must reach this caller, and only when the value's `Debug`
 /// panics). `None` when it panicked.
-pub(crate) fn repr_of<T: Task>(t: &T, tally: &Tally) -> Option<String> {
+pub(crate) fn repr_of<T: Task<Value: std::fmt::Debug>>(t: &T, tally: &Tally) -> Option<String> {
     Tally::bump(&tally.reprs);
-    match catch_unwind(AssertUnwindSafe(|| format!("{t:?}"))) {
+    match catch_unwind(AssertUnwindSafe(|| t.repr())) {
         Ok(s) => Some(s),
         Err(payload) => {
             Tally::bump(&tally.repr_panics);

@@ -174,7 +174,7 @@ pub(crate) fn check_after_drop<T: Task<Value = Value>>(
             && !t.cancel()
             && repr_of(t, tally).is_some_and(|r| r.starts_with("<Task cancelled "));
         if !ok {
-            violations.note(|| format!("hostile pending task {k} after the drop: {t:?}"));
+            violations.note(|| format!("hostile pending task {k} after the drop: {}", t.repr()));
         }
     }
 }
