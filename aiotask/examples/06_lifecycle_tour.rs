@@ -145,12 +145,12 @@ async fn main_task(h: Handle) {
         log.lock().unwrap().push(format!("cb2:{}", task.name()))
     });
     let d = h.create_named_task("CB", work(h.clone(), 3, ms10));
-    d.add_done_callback(&cb1);
-    d.add_done_callback(&cb2);
-    d.add_done_callback(&cb1);
+    d.add_done_callback_ref(&cb1);
+    d.add_done_callback_ref(&cb2);
+    d.add_done_callback_ref(&cb1);
     println!("removed cb1: {}", d.remove_done_callback(&cb1));
     println!("removed cb1 again: {}", d.remove_done_callback(&cb1));
-    d.add_done_callback(&cb1);
+    d.add_done_callback_ref(&cb1);
     (&d).await.expect("work");
     println!(
         "callbacks ran after await: {}",

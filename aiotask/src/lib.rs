@@ -55,10 +55,11 @@ compile_error!("aiotask: enable a backend feature: `native` (the default), `toki
 
 pub use aiotask_api::{
     AnyTask, BoxError, CancelledError, DoneCallback, ExceptionContext, ExceptionHandler, Failure,
-    IntoDoneCallback, InvalidStateError, ReportKind, RuntimeError, RuntimeErrorKind, TaskError,
-    TaskId, TaskOutput,
+    InvalidStateError, ReportKind, RuntimeError, RuntimeErrorKind, TaskError, TaskId, TaskOutput,
 };
-pub use aiotask_core::{CatchCancel, CatchCancelExt, Join, Task, catch_cancel, current_task};
+pub use aiotask_core::{
+    CatchCancel, CatchCancelExt, CatchJoin, Join, Task, catch_cancel, current_task,
+};
 
 /// The contract traits, for code generic over backends.
 ///

@@ -232,7 +232,7 @@ fn loom_callbacks_race_completion() {
                 ran.fetch_add(1, SeqCst);
             })
         };
-        task.add_done_callback(&a);
+        task.add_done_callback_ref(&a);
         let remote = task.clone();
         let ran = ran_b.clone();
         let other = thread::spawn(move || {

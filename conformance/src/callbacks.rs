@@ -30,7 +30,7 @@ pub fn run_in_fifo_order<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             3u32
         });
         for name in ["cb1", "cb2", "cb3"] {
-            t.add_done_callback(logger::<R>(&l, name));
+            t.add_done_callback_ref(&logger::<R>(&l, name));
         }
         gate.set(());
         let _ = t.await;
@@ -108,11 +108,11 @@ pub fn remove_returns_the_count<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             3u32
         });
         let (cb1, cb2) = (logger::<R>(&l, "cb1"), logger::<R>(&l, "cb2"));
-        t.add_done_callback(&cb1);
-        t.add_done_callback(&cb2);
-        t.add_done_callback(&cb1);
+        t.add_done_callback_ref(&cb1);
+        t.add_done_callback_ref(&cb2);
+        t.add_done_callback_ref(&cb1);
         let counts = [t.remove_done_callback(&cb1), t.remove_done_callback(&cb1)];
-        t.add_done_callback(&cb1);
+        t.add_done_callback_ref(&cb1);
         gate.set(());
         let _ = t.await;
         wait_until(&h, "the callbacks ran", || l.len() == 2).await;
@@ -141,7 +141,7 @@ pub fn removal_is_by_identity<R: Runtime>(fx: &Fixture<R>) -> Outcome {
         });
         let kept = logger::<R>(&l, "kept");
         let lookalike = logger::<R>(&l, "kept");
-        t.add_done_callback(&kept);
+        t.add_done_callback_ref(&kept);
         let removed = t.remove_done_callback(&lookalike);
         gate.set(());
         let _ = t.await;
@@ -161,11 +161,11 @@ pub fn removal_on_a_done_task_returns_zero<R: Runtime>(fx: &Fixture<R>) -> Outco
     let counts = run(fx.runtime(), async move {
         let t = h.create_named_task("CB", async { 1u32 });
         let early = logger::<R>(&l, "early");
-        t.add_done_callback(&early);
+        t.add_done_callback_ref(&early);
         let _ = t.join().await;
         wait_until(&h, "the early callback ran", || l.len() == 1).await;
         let late = logger::<R>(&l, "late");
-        t.add_done_callback(&late);
+        t.add_done_callback_ref(&late);
         let counts = [
             t.remove_done_callback(&early),
             t.remove_done_callback(&late),
@@ -186,9 +186,9 @@ pub fn panicking_callback_is_reported<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let l = log.clone();
     run(fx.runtime(), async move {
         let t = h.create_named_task("CB", async { 1u32 });
-        t.add_done_callback(logger::<R>(&l, "cb1"));
+        t.add_done_callback_ref(&logger::<R>(&l, "cb1"));
         t.add_done_callback(|_: &TaskOf<R, u32>| panic!("callback boom"));
-        t.add_done_callback(logger::<R>(&l, "cb3"));
+        t.add_done_callback_ref(&logger::<R>(&l, "cb3"));
         let _ = t.await;
         wait_until(&h, "the callbacks ran", || l.len() == 2).await;
     });
@@ -231,7 +231,7 @@ pub fn earlier_callbacks_run_before_the_awaiter<R: Runtime>(fx: &Fixture<R>) -> 
             g.wait().await;
             1u32
         });
-        t.add_done_callback(logger::<R>(&l, "cb1"));
+        t.add_done_callback_ref(&logger::<R>(&l, "cb1"));
         let awaited = t.clone();
         let waiter = h.create_task(async move {
             let _ = awaited.await;
@@ -260,14 +260,14 @@ pub fn awaiter_wakeup_keeps_its_place<R: Runtime>(fx: &Fixture<R>) -> Outcome {
             g.wait().await;
             1u32
         });
-        t.add_done_callback(logger::<R>(&l, "cb1"));
+        t.add_done_callback_ref(&logger::<R>(&l, "cb1"));
         let awaited = t.clone();
         let waiter = h.create_task(async move {
             let _ = awaited.await;
             l2.push("awaiter resumed");
         });
         h.yield_now().await; // the awaiter now waits on t
-        t.add_done_callback(logger::<R>(&l, "cb3"));
+        t.add_done_callback_ref(&logger::<R>(&l, "cb3"));
         gate.set(());
         let _ = waiter.await;
         wait_until(&h, "every callback ran", || l.len() == 3).await;

@@ -2,11 +2,11 @@
 //! CancelledError`): suppress, propagate, clean up with awaits, nested
 //! scopes, and what runs when nothing catches (spec §1.8, §1.10).
 
-use aiotask_api::{CancelledError, Runtime, RuntimeHandle, Task};
+use aiotask_api::{CancelledError, Runtime, RuntimeHandle, Task, TaskError};
 use aiotask_core::CatchCancelExt;
 
 use crate::support::{
-    LONG, Log, OnDrop, ValueError, expect_cancelled, expect_failed, run, wait_until,
+    LONG, Log, OnDrop, TaskOf, ValueError, expect_cancelled, expect_failed, run, wait_until,
 };
 use crate::{Fixture, Outcome};
 
@@ -272,6 +272,121 @@ pub fn catch_without_cancel_is_transparent<R: Runtime>(fx: &Fixture<R>) -> Outco
         out,
         Some((true, true, Ok(5), Ok(Some(6)))),
         "four catch scopes without a cancel"
+    );
+    Outcome::Pass
+}
+
+/// §1.8 with §1.7: Python's one `except CancelledError:` around
+/// `await other` catches both the awaited task ending cancelled and a
+/// cancel of the awaiter itself while it waits (forwarded to `other`);
+/// `Task::catch_cancel` is that one shape. CPython 3.13 prints
+/// `caught ('child stop',)` then `caught ('me',) False True 1` (awaiter
+/// cancelled(), child cancelled(), awaiter cancelling()).
+pub fn one_shape_catches_both_cancels<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let (theirs, mine) = run(fx.runtime(), async move {
+        let awaiter = |h: &<R as Runtime>::Handle, child: TaskOf<R, u8>| -> TaskOf<R, String> {
+            h.create_task(async move {
+                match child.catch_cancel().await {
+                    Err(e) => format!("caught {:?}", e.message()),
+                    Ok(other) => format!("not caught: {:?}", other.is_ok()),
+                }
+            })
+        };
+        let child: TaskOf<R, u8> = h.create_task(std::future::pending());
+        let a1 = awaiter(&h, child.clone());
+        wait_until(&h, "a1 awaits", {
+            let a1 = a1.clone();
+            move || a1.repr().contains("wait_for=")
+        })
+        .await;
+        child.cancel_with("child stop");
+        let theirs = a1.await.unwrap_or_default();
+        let child2: TaskOf<R, u8> = h.create_task(std::future::pending());
+        let a2 = awaiter(&h, child2.clone());
+        wait_until(&h, "a2 awaits", {
+            let a2 = a2.clone();
+            move || a2.repr().contains("wait_for=")
+        })
+        .await;
+        a2.cancel_with("me");
+        let said = a2.join().await.unwrap_or_default();
+        let _ = child2.join().await;
+        (
+            theirs,
+            (said, a2.cancelled(), child2.cancelled(), a2.cancelling()),
+        )
+    });
+    assert_eq!(
+        theirs, "caught Some(\"child stop\")",
+        "the awaited task ended cancelled"
+    );
+    assert_eq!(
+        mine,
+        ("caught Some(\"me\")".to_owned(), false, true, 1),
+        "the awaiter was cancelled while it waited"
+    );
+    Outcome::Pass
+}
+
+/// A body whose error type is its own (`io::Error`, or an enum with a
+/// `Cancelled(CancelledError)` variant) re-raises a caught cancellation
+/// with `?`: the task ends *cancelled*, with the message, not failed
+/// (Python's bare `raise` in `except CancelledError:`).
+pub fn a_body_error_of_its_own_reraises_a_cancel<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    #[derive(Debug)]
+    enum AppError {
+        Cancelled(CancelledError),
+    }
+    impl std::fmt::Display for AppError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("app error")
+        }
+    }
+    impl std::error::Error for AppError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                Self::Cancelled(c) => Some(c),
+            }
+        }
+    }
+    let h = fx.runtime().handle();
+    let log = Log::new();
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let (io, app) = run(fx.runtime(), async move {
+        let (h2, h3) = (h.clone(), h.clone());
+        let io: TaskOf<R, ()> = h.create_try_task(async move {
+            l1.push("io");
+            h2.sleep(LONG).catch_cancel().await?; // CancelledError into io::Error
+            Ok::<_, std::io::Error>(())
+        });
+        let app: TaskOf<R, ()> = h.create_try_task(async move {
+            l2.push("app");
+            h3.sleep(LONG)
+                .catch_cancel()
+                .await
+                .map_err(AppError::Cancelled)?;
+            Ok::<_, AppError>(())
+        });
+        wait_until(&h, "both started", move || l3.len() == 2).await;
+        h.yield_now().await;
+        io.cancel_with("io stop");
+        app.cancel_with("app stop");
+        let read = |r: Result<(), TaskError>| match r {
+            Err(TaskError::Cancelled(e)) => Some(e.message().map(str::to_owned)),
+            _ => None,
+        };
+        (read(io.join().await), read(app.join().await))
+    });
+    assert_eq!(
+        io,
+        Some(Some("io stop".to_owned())),
+        "io::Error body: cancelled"
+    );
+    assert_eq!(
+        app,
+        Some(Some("app stop".to_owned())),
+        "own enum body: cancelled"
     );
     Outcome::Pass
 }

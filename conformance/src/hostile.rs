@@ -553,7 +553,7 @@ pub fn user_code_runs_without_the_task_lock<R: Runtime>(fx: &Fixture<R>) -> Outc
         let cb = aiotask_api::DoneCallback::new(move |_: &TaskOf<R, Meddler>| {
             let _ = &capture;
         });
-        t.add_done_callback(&cb);
+        t.add_done_callback_ref(&cb);
         let removed = t.remove_done_callback(&cb);
         drop(cb);
         gate.set(());

@@ -238,6 +238,8 @@ macro_rules! __with_check_list {
                 uncaught_runs_destructors_innermost_first,
                 catch_and_convert_to_an_error,
                 catch_without_cancel_is_transparent,
+                one_shape_catches_both_cancels,
+                a_body_error_of_its_own_reraises_a_cancel,
             }
             cross_thread {
                 handles_work_from_another_thread,

@@ -371,7 +371,7 @@ impl<R: Runtime> Case<R> {
                 }),
                 Op::Uncancel => Ret::Count(t.uncancel()),
                 Op::AddCallback(i) => {
-                    t.add_done_callback(&self.callbacks[usize::from(i)]);
+                    t.add_done_callback_ref(&self.callbacks[usize::from(i)]);
                     Ret::Nothing
                 }
                 Op::RemoveCallback(i) => {

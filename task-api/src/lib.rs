@@ -41,7 +41,7 @@ mod runtime;
 mod runtime_error;
 mod task;
 
-pub use callback::{DoneCallback, IntoDoneCallback};
+pub use callback::DoneCallback;
 pub use contain::{call_quietly, drop_quietly};
 pub use error::{BoxError, CancelledError, Failure, InvalidStateError, TaskError, py_str_repr};
 pub use report::{ExceptionContext, ExceptionHandler, ReportKind};

@@ -1,10 +1,10 @@
 //! The task handle contract.
 
 use std::fmt;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
-use crate::{DoneCallback, Failure, IntoDoneCallback, TaskError};
+use crate::{DoneCallback, Failure, TaskError};
 
 /// What a task may return: any value that can be sent to whichever thread
 /// reads it. It need not be `Clone` nor `Debug`.
@@ -185,6 +185,28 @@ pub trait Task:
     where
         Self::Value: Clone;
 
+    /// Awaits the task by value, catching a cancellation in one shape as
+    /// Python's single `except CancelledError:` around `await task` does:
+    /// `Err(CancelledError)` when the awaiting task is cancelled while it
+    /// waits *and* when the awaited task ends cancelled; `Ok(Err(_))` is a
+    /// failure (never a cancellation), `Ok(Ok(v))` the value, moved out.
+    ///
+    /// ```
+    /// use aiotask_api::{CancelledError, Task};
+    /// async fn supervise<T: Task<Value = u8>>(worker: T) -> Result<u8, CancelledError> {
+    ///     match worker.catch_cancel().await {
+    ///         Ok(outcome) => Ok(outcome.unwrap_or(0)),
+    ///         Err(cancelled) => Err(cancelled), // re-raise
+    ///     }
+    /// }
+    /// ```
+    fn catch_cancel(
+        self,
+    ) -> impl Future<Output = Result<Result<Self::Value, TaskError>, crate::CancelledError>>
+    + Send
+    + Unpin
+    + 'static;
+
     /// A cancellation the body cannot catch or refuse, for the second
     /// phase of a shutdown: at the task's next step its body is dropped
     /// without being polled, whatever `catch_cancel` is active, and the
@@ -220,10 +242,30 @@ pub trait Task:
     /// Callbacks run soon after completion, in the order they were added,
     /// never synchronously: not even when added to a finished task.
     ///
+    /// The closure's argument type is inferred: `|t| …` receives `&Self`.
+    /// A closure has no identity, so it cannot be removed; to remove a
+    /// callback later, make it a [`DoneCallback`] and add it with
+    /// [`add_done_callback_ref`](Task::add_done_callback_ref).
+    ///
     /// ```
-    /// fn log<T: aiotask_api::Task>(t: &T) { t.add_done_callback(|t: &T| println!("{} done", t.name())) }
+    /// fn log<T: aiotask_api::Task>(t: &T) { t.add_done_callback(|t| println!("{} done", t.name())) }
     /// ```
-    fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>);
+    fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static);
+
+    /// Adds a callback with an identity, which
+    /// [`remove_done_callback`](Task::remove_done_callback) can remove.
+    /// Adding the same one twice adds two entries (Python's rule).
+    ///
+    /// ```
+    /// use aiotask_api::{DoneCallback, Task};
+    /// fn twice<T: Task>(t: &T) -> usize {
+    ///     let cb = DoneCallback::new(|t: &T| println!("{} done", t.name()));
+    ///     t.add_done_callback_ref(&cb);
+    ///     t.add_done_callback_ref(&cb);
+    ///     t.remove_done_callback(&cb) // 2 while the task is pending
+    /// }
+    /// ```
+    fn add_done_callback_ref(&self, callback: &DoneCallback<Self>);
 
     /// Removes every entry of `callback`; returns how many were removed.
     ///

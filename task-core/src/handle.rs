@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use aiotask_api::{
-    AnyTask, DoneCallback, DynTask, Failure, IntoDoneCallback, TaskError, TaskId, TaskOutput,
+    AnyTask, CancelledError, DoneCallback, DynTask, Failure, TaskError, TaskId, TaskOutput,
 };
 
-use crate::context::{env_identity, with_frame};
+use crate::context::{CatchCancel, env_identity, with_frame};
 use crate::shared::{Reader, Shared};
 
 /// A backend's task allocation, seen through the state it embeds.
@@ -280,6 +280,30 @@ impl<T: Send + 'static> Task<T> {
         self.shared().abort()
     }
 
+    /// Awaits the task by value, catching a cancellation in one shape, as
+    /// Python's single `except CancelledError:` around `await task` does:
+    /// `Err(CancelledError)` both when *this* task (the awaiter) is
+    /// cancelled while it waits, and when the awaited task ends
+    /// cancelled. `Ok(Err(_))` is the awaited task's failure (never a
+    /// cancellation), `Ok(Ok(v))` its value, moved out. For a clone read,
+    /// `task.join().catch_cancel()`.
+    ///
+    /// ```
+    /// # async fn demo(worker: aiotask_core::Task<u8>) -> Result<(), aiotask_api::CancelledError> {
+    /// match worker.catch_cancel().await {
+    ///     Ok(Ok(v)) => println!("worker gave {v}"),
+    ///     Ok(Err(failed)) => println!("worker failed: {failed}"),
+    ///     Err(cancelled) => {
+    ///         println!("cancelled: {:?}", cancelled.message());
+    ///         return Err(cancelled); // re-raise: this task ends cancelled
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn catch_cancel(self) -> CatchJoin<T> {
+        self.into_future().catch_cancel()
+    }
+
     /// Drops this handle on purpose: the task runs on, detached. The same
     /// as `drop(task)`, said out loud.
     ///
@@ -319,9 +343,25 @@ impl<T: Send + 'static> Task<T> {
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.add_done_callback(|t: &aiotask_core::Task<u8>| println!("{} done", t.name()));
     /// ```
-    pub fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>) {
+    pub fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static) {
         self.shared()
-            .add_done_callback(self, callback.into_done_callback())
+            .add_done_callback(self, DoneCallback::new(callback))
+    }
+
+    /// Adds a callback with an identity, which
+    /// [`remove_done_callback`](Self::remove_done_callback) can remove.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use aiotask_core::{Env, Job, HostedCell, Task};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+    /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
+    /// task.add_done_callback_ref(&cb);
+    /// assert_eq!(task.remove_done_callback(&cb), 1);
+    /// ```
+    pub fn add_done_callback_ref(&self, callback: &DoneCallback<Self>) {
+        self.shared().add_done_callback(self, callback.clone())
     }
 
     /// Removes every entry of `callback`; returns how many.
@@ -332,8 +372,8 @@ impl<T: Send + 'static> Task<T> {
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
-    /// task.add_done_callback(&cb);
-    /// task.add_done_callback(&cb);
+    /// task.add_done_callback_ref(&cb);
+    /// task.add_done_callback_ref(&cb);
     /// assert_eq!(task.remove_done_callback(&cb), 2);
     /// assert_eq!(task.remove_done_callback(&cb), 0);
     /// ```
@@ -470,6 +510,42 @@ impl<T: Send + 'static> Join<T> {
             self_await_seen: false,
         }
     }
+
+    /// This await, catching a cancellation in one shape; see
+    /// [`Task::catch_cancel`]. (It replaces, for a `Join`, the generic
+    /// [`CatchCancelExt::catch_cancel`](crate::CatchCancelExt::catch_cancel),
+    /// whose `Ok(Err(TaskError::Cancelled(_)))` would be a second shape.)
+    pub fn catch_cancel(self) -> CatchJoin<T> {
+        CatchJoin {
+            inner: crate::catch_cancel(self),
+        }
+    }
+}
+
+/// The future of [`Task::catch_cancel`] and [`Join::catch_cancel`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct CatchJoin<T: Send + 'static> {
+    inner: CatchCancel<Join<T>>,
+}
+
+impl<T: Send + 'static> fmt::Debug for CatchJoin<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CatchJoin").finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Future for CatchJoin<T> {
+    type Output = Result<Result<T, TaskError>, CancelledError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.inner)
+            .poll(cx)
+            .map(|caught| match caught {
+                Err(mine) => Err(mine),
+                Ok(Err(TaskError::Cancelled(theirs))) => Err(theirs),
+                Ok(other) => Ok(other),
+            })
+    }
 }
 
 impl<T: Send + 'static> fmt::Debug for Join<T> {
@@ -600,11 +676,21 @@ impl<T: TaskOutput> aiotask_api::Task for Task<T> {
     fn abort(&self) -> bool {
         Task::abort(self)
     }
+    #[allow(
+        refining_impl_trait,
+        reason = "the concrete future is the inherent method's"
+    )]
+    fn catch_cancel(self) -> CatchJoin<T> {
+        Task::catch_cancel(self)
+    }
     fn exception(&self) -> Result<Option<Failure>, TaskError> {
         Task::exception(self)
     }
-    fn add_done_callback(&self, callback: impl IntoDoneCallback<Self>) {
+    fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static) {
         Task::add_done_callback(self, callback)
+    }
+    fn add_done_callback_ref(&self, callback: &DoneCallback<Self>) {
+        Task::add_done_callback_ref(self, callback)
     }
     fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize {
         Task::remove_done_callback(self, callback)

@@ -71,7 +71,7 @@ mod value;
 pub use callback_queue::{CallbackQueue, Dispatcher};
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
 pub use env::{Env, Job, drop_job, run_job};
-pub use handle::{Join, Task, TaskCell};
+pub use handle::{CatchJoin, Join, Task, TaskCell};
 pub use harness::{drop_body, poll_step};
 pub use hosted::{Hosted, HostedCell};
 pub use hosted_env::{HostedDispatcher, HostedEnv};

@@ -390,11 +390,11 @@ fn callback<H: RuntimeHandle>(
 }
 
 /// `add_done_callback`, with [`ADDING`] set when `mark`.
-fn add_callback<T: Task>(t: &T, cb: impl aiotask_api::IntoDoneCallback<T>, mark: bool) {
+fn add_callback<T: Task>(t: &T, cb: &DoneCallback<T>, mark: bool) {
     if mark {
         ADDING.with(|a| a.set(true));
     }
-    t.add_done_callback(cb);
+    t.add_done_callback_ref(cb);
     if mark {
         ADDING.with(|a| a.set(false));
     }
@@ -567,7 +567,8 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
             let mut due = 0;
             for bit in 0..MAX_EARLY_CALLBACKS {
                 if plan.early() & (1 << bit) != 0 {
-                    add_callback(&t, S::callback(&h, &recs, i, plan, bit), S::MARK_ADDING);
+                    let cb = DoneCallback::new(S::callback(&h, &recs, i, plan, bit));
+                    add_callback(&t, &cb, S::MARK_ADDING);
                     due += 1;
                 }
             }
@@ -642,8 +643,8 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
             };
             let awaited = S::awaited(&recs, joined);
             if plans[i].late() {
-                let cb = S::callback(&h, &recs, i, &plans[i], LATE_CALLBACK);
-                add_callback(&t, cb, S::MARK_ADDING);
+                let cb = DoneCallback::new(S::callback(&h, &recs, i, &plans[i], LATE_CALLBACK));
+                add_callback(&t, &cb, S::MARK_ADDING);
                 recs.callbacks_due.fetch_add(1, Ordering::SeqCst);
             }
             kept.push((i, t, awaited));
