@@ -50,8 +50,10 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
-#[cfg(not(any(feature = "native", feature = "tokio", feature = "smol")))]
-compile_error!("aiotask: enable a backend feature: `native` (the default), `tokio` or `smol`");
+#[cfg(any(feature = "native", feature = "tokio", feature = "smol"))]
+mod ambient;
+#[cfg(any(feature = "native", feature = "tokio", feature = "smol"))]
+mod runtime;
 
 pub use aiotask_api::{
     AnyTask, BoxError, CancelledError, DoneCallback, ExceptionContext, ExceptionHandler, Failure,
@@ -60,6 +62,11 @@ pub use aiotask_api::{
 pub use aiotask_core::{
     CatchCancel, CatchCancelExt, CatchJoin, Join, Task, catch_cancel, current_task,
 };
+
+#[cfg(any(feature = "native", feature = "tokio", feature = "smol"))]
+pub use ambient::{create_task, sleep, spawn, spawn_named, spawn_named_try, spawn_try, yield_now};
+#[cfg(any(feature = "native", feature = "tokio", feature = "smol"))]
+pub use runtime::{Handle, Runtime};
 
 /// The contract traits, for code generic over backends.
 ///
@@ -83,16 +90,12 @@ pub mod prelude {
     pub use aiotask_core::CatchCancelExt as _;
 }
 
+/// aiotask's own event loop, with what only it offers (`spawn_local`).
 #[cfg(feature = "native")]
 pub use aiotask_native as native;
+/// Tasks on async-executor, with smol's timers.
 #[cfg(feature = "smol")]
 pub use aiotask_smol as smol;
+/// Tasks that are real tokio tasks, on a runtime of aiotask's or yours.
 #[cfg(feature = "tokio")]
 pub use aiotask_tokio as tokio;
-
-#[cfg(feature = "native")]
-pub use aiotask_native::{Handle, Runtime};
-#[cfg(all(feature = "smol", not(any(feature = "native", feature = "tokio"))))]
-pub use aiotask_smol::{Handle, Runtime};
-#[cfg(all(feature = "tokio", not(feature = "native")))]
-pub use aiotask_tokio::{Handle, Runtime};

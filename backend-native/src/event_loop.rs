@@ -375,6 +375,8 @@ pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn()
     local.running.set(true);
     let _running = Running(local);
     let _enter = Enter::new(shared, local, true);
+    // Ambient rule A1 (aiotask-core): callbacks and jobs run in this loop.
+    let _ambient = aiotask_core::enter_env(shared.clone());
     while !stop() {
         tick(shared, local);
     }

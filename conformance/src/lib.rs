@@ -7,7 +7,7 @@
 //! [`cancel_messages`], [`cancelling`], [`results`], [`callbacks`],
 //! [`names`], [`repr`], [`awaiting`], [`panics`], [`catching`],
 //! [`cross_thread`], [`runtime_drop`], [`clock`], [`hostile`],
-//! [`outputs`], [`aborting`]). A check builds a scenario
+//! [`outputs`], [`aborting`], [`ambient`]). A check builds a scenario
 //! on the fixture's runtime, asserts exact values and orders, and panics with
 //! a message naming what differed. The expected values come from
 //! `docs/asyncio-task-semantics.md` (each check's doc names the
@@ -64,6 +64,7 @@ mod fixture;
 mod support;
 
 pub mod aborting;
+pub mod ambient;
 pub mod awaiting;
 pub mod callbacks;
 pub mod cancel_messages;
@@ -290,6 +291,11 @@ macro_rules! __with_check_list {
                 take_result_moves_the_value_once,
                 run_moves_a_handle_value_out,
                 an_erased_handle_shows_the_value_type,
+            }
+            ambient {
+                the_running_loop_is_found_inside_a_task,
+                the_running_loop_is_found_in_callbacks_and_jobs,
+                no_running_loop_outside,
             }
             aborting {
                 abort_drops_the_body_past_its_catch,

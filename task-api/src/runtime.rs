@@ -26,6 +26,23 @@ pub trait RuntimeHandle: Clone + Send + Sync + 'static {
     /// This runtime's task handle.
     type Task<T: TaskOutput>: Task<Value = T>;
 
+    /// The handle of the runtime running on this thread, inside any of its
+    /// tasks, done callbacks and `call_soon` jobs (asyncio's
+    /// `get_running_loop()`).
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeErrorKind::NoRunningLoop`](crate::RuntimeErrorKind::NoRunningLoop)
+    /// outside them (asyncio: `no running event loop`).
+    ///
+    /// ```
+    /// use aiotask_api::RuntimeHandle;
+    /// fn spawn_here<H: RuntimeHandle>() -> Option<H::Task<u8>> {
+    ///     H::try_current().ok().map(|h| h.create_task(async { 1 }))
+    /// }
+    /// ```
+    fn try_current() -> Result<Self, crate::RuntimeError>;
+
     /// Creates a task from a body whose error decides how the task ends:
     /// `Ok(v)` finishes it with `v`, `Err(TaskError::Cancelled(_))` ends it
     /// cancelled, `Err(TaskError::Failed(_))` fails it. `name: None` gives

@@ -44,6 +44,10 @@ pub enum RuntimeErrorKind {
     CannotDrive,
     /// The runtime was dropped (asyncio: `Event loop is closed`).
     Closed,
+    /// No aiotask runtime is running on this thread: `Handle::current()`
+    /// or an ambient `spawn` was called outside every task and callback
+    /// (asyncio: `no running event loop`).
+    NoRunningLoop,
 }
 
 impl RuntimeError {
@@ -84,6 +88,7 @@ impl RuntimeError {
                  runtime runs them only inside its own block_on"
             }
             RuntimeErrorKind::Closed => "Event loop is closed",
+            RuntimeErrorKind::NoRunningLoop => "no running event loop",
         }
     }
 }

@@ -26,7 +26,7 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 ///     fn report(&self, ctx: ExceptionContext) { self.0.report(ctx) }
 /// }
 /// ```
-pub trait Env: Send + Sync + 'static {
+pub trait Env: std::any::Any + Send + Sync + 'static {
     /// Queues `job` to run at a later tick, after everything already queued.
     /// It must never run `job` before returning.
     fn call_soon(&self, job: Job);

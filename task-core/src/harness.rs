@@ -41,6 +41,9 @@ where
     F: Future<Output = Result<T, TaskError>>,
 {
     let shared = task.shared();
+    // Ambient rule A1: `Handle::current()` in the body, and in destructors
+    // run by the step, is this loop.
+    let _running = crate::ambient::enter_env(shared.env().clone());
     let drop_it = |body: Pin<&mut Option<F>>| {
         if let Some(message) = drop_body(body) {
             shared.report_drop_panic(message);

@@ -35,6 +35,8 @@ pub struct HostedEnv {
     queue: Arc<CallbackQueue>,
     reporter: Arc<Reporter>,
     closing: AtomicBool,
+    /// The backend value this env belongs to (ambient rule A3).
+    owner: std::sync::OnceLock<std::sync::Weak<dyn std::any::Any + Send + Sync>>,
 }
 
 impl HostedEnv {
@@ -49,7 +51,33 @@ impl HostedEnv {
             queue: Arc::new(CallbackQueue::default()),
             reporter: Arc::new(Reporter::default()),
             closing: AtomicBool::new(false),
+            owner: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records what this env belongs to (the backend's handle state), so
+    /// that the backend can find its handle from the running env (ambient
+    /// rule A3). Held weakly: the owner usually holds the env. Set once;
+    /// a second call is ignored.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let env = aiotask_core::HostedEnv::new();
+    /// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new("mine");
+    /// env.set_owner(Arc::downgrade(&owner));
+    /// assert!(env.owner().unwrap().downcast_ref::<&str>() == Some(&"mine"));
+    /// ```
+    pub fn set_owner(&self, owner: std::sync::Weak<dyn std::any::Any + Send + Sync>) {
+        let _ = self.owner.set(owner);
+    }
+
+    /// What [`set_owner`](Self::set_owner) recorded, while it lives.
+    ///
+    /// ```
+    /// assert!(aiotask_core::HostedEnv::new().owner().is_none());
+    /// ```
+    pub fn owner(&self) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        self.owner.get().and_then(std::sync::Weak::upgrade)
     }
 
     /// Marks the runtime as shutting down, before the host drops its tasks:
@@ -99,10 +127,11 @@ impl HostedEnv {
     /// env.queue().push(Box::new(|| unreachable!())); // dropped unrun
     /// assert!(env.queue().is_empty());
     /// ```
-    pub fn dispatcher(&self) -> HostedDispatcher {
+    pub fn dispatcher(self: &Arc<Self>) -> HostedDispatcher {
         HostedDispatcher {
             dispatcher: self.queue.clone().dispatcher(self.reporter.clone()),
             queue: self.queue.clone(),
+            env: self.clone(),
         }
     }
 }
@@ -152,12 +181,15 @@ impl fmt::Debug for HostedEnv {
 pub struct HostedDispatcher {
     dispatcher: Dispatcher,
     queue: Arc<CallbackQueue>,
+    env: Arc<HostedEnv>,
 }
 
 impl Future for HostedDispatcher {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Ambient rule A1: done callbacks and `call_soon` jobs run in the loop.
+        let _running = crate::ambient::enter_env(self.env.clone());
         Pin::new(&mut self.dispatcher).poll(cx)
     }
 }

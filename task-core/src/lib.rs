@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
+mod ambient;
 mod awaited;
 mod callback_queue;
 mod context;
@@ -68,6 +69,7 @@ mod state;
 pub mod sync;
 mod value;
 
+pub use ambient::{EnvGuard, enter_env, running_env};
 pub use callback_queue::{CallbackQueue, Dispatcher};
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
 pub use env::{Env, Job, drop_job, run_job};

@@ -32,6 +32,14 @@ struct FaultyHandle {
 impl RuntimeHandle for FaultyHandle {
     type Task<T: TaskOutput> = <aiotask_native::Handle as RuntimeHandle>::Task<T>;
 
+    /// A faulty handle is never the ambient one: the stress run passes its
+    /// handle to every body.
+    fn try_current() -> Result<Self, aiotask_api::RuntimeError> {
+        Err(aiotask_api::RuntimeError::new(
+            aiotask_api::RuntimeErrorKind::NoRunningLoop,
+        ))
+    }
+
     fn spawn<T, F>(&self, name: Option<String>, body: F) -> Self::Task<T>
     where
         T: TaskOutput,

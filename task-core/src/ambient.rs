@@ -1,0 +1,72 @@
+//! The loop this thread is running for now, for `Handle::current()` and
+//! the ambient `spawn`: asyncio's `get_running_loop()`.
+//!
+//! # Rules
+//!
+//! * **A1. Entered where the loop runs user code.** [`poll_step`](crate::poll_step)
+//!   enters the task's [`Env`] for each step; a backend enters its env
+//!   wherever it runs done callbacks and `call_soon` jobs (native: for its
+//!   whole `drive`; hosted runtimes: the [`HostedDispatcher`](crate::HostedDispatcher)
+//!   does it per batch). Outside those, no loop is running here.
+//! * **A2. Innermost wins.** Entries nest (a loop driven from a callback of
+//!   another); the last one entered is current, and leaving restores the
+//!   one before, even on unwind.
+//! * **A3. The env names its backend.** A backend turns the current env
+//!   back into its own handle by downcasting it (`Env: Any`): native's env
+//!   is its loop; a hosted env carries its owner ([`HostedEnv::owner`](crate::HostedEnv::owner)).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::env::Env;
+
+crate::thread_local_shim! {
+    static CURRENT: RefCell<Vec<Arc<dyn Env>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes `env` this thread's running loop until the guard is dropped
+/// (rule A1, A2).
+///
+/// ```
+/// use std::sync::Arc;
+/// let env: Arc<dyn aiotask_core::Env> = Arc::new(aiotask_core::HostedEnv::new());
+/// assert!(aiotask_core::running_env().is_none());
+/// let guard = aiotask_core::enter_env(env.clone());
+/// assert!(aiotask_core::running_env().is_some_and(|e| Arc::ptr_eq(&e, &env)));
+/// drop(guard);
+/// assert!(aiotask_core::running_env().is_none());
+/// ```
+pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
+    let entered = CURRENT.try_with(|c| c.borrow_mut().push(env)).is_ok();
+    EnvGuard { entered }
+}
+
+/// The env of the loop running on this thread, if any (rule A1).
+///
+/// ```
+/// assert!(aiotask_core::running_env().is_none());
+/// ```
+pub fn running_env() -> Option<Arc<dyn Env>> {
+    CURRENT
+        .try_with(|c| c.borrow().last().cloned())
+        .ok()
+        .flatten()
+}
+
+/// Leaves the env [`enter_env`] entered, when dropped.
+#[must_use = "the env is current only while the guard lives"]
+#[derive(Debug)]
+pub struct EnvGuard {
+    entered: bool,
+}
+
+impl Drop for EnvGuard {
+    fn drop(&mut self) {
+        if self.entered {
+            // The popped env is dropped after the borrow ends: its drop may
+            // be the loop's last reference, and run anything.
+            let popped = CURRENT.try_with(|c| c.borrow_mut().pop()).ok().flatten();
+            drop(popped);
+        }
+    }
+}
