@@ -74,7 +74,7 @@ pub use runtime::{Handle, Runtime};
 /// fn name_of<T: aiotask::traits::Task>(t: &T) -> String { t.name() }
 /// ```
 pub mod traits {
-    pub use aiotask_api::{DynTask, Runtime, RuntimeHandle, Task};
+    pub use aiotask_api::{Runtime, RuntimeHandle, Task};
 }
 
 /// Brings the traits' methods into scope: `use aiotask::prelude::*;`.

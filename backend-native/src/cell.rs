@@ -5,7 +5,7 @@
 //! Arc<NativeCell<T, F>>
 //! ┌───────────────────────────────┐
 //! │ state: State (atomic word)    │  where the task is in the loop's hands
-//! │ shared: aiotask_core::Shared  │  the asyncio contract (cancel, callbacks, …)
+//! │ shared: aiotask_core::backend::Shared  │  the asyncio contract (cancel, callbacks, …)
 //! │ key: slot in the live registry│
 //! │ event_loop: Arc<LoopShared>   │  where wakes push the task
 //! │ stage: UnsafeCell<Option<F>>  │  the future, dropped in place when done
@@ -50,7 +50,10 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
-use aiotask_core::{Shared, Task, TaskCell, drop_body, poll_step};
+use aiotask_core::{
+    Task,
+    backend::{Shared, TaskCell, drop_body, poll_step},
+};
 
 use crate::event_loop::{LoopShared, Ready};
 use crate::state::{RunAction, ScheduleAction, State};
@@ -99,7 +102,7 @@ where
             event_loop: event_loop.clone(),
             stage: UnsafeCell::new(Some(body)),
         });
-        let task = Task::from_cell(cell.clone());
+        let task = aiotask_core::backend::task_from_cell(cell.clone());
         let runnable: Arc<dyn Runnable> = cell.clone();
         match event_loop.register(runnable) {
             Some(key) => {
@@ -136,7 +139,7 @@ where
         if self.state.transition_to_running() == RunAction::Skip {
             return;
         }
-        let task = Task::from_cell(self.clone());
+        let task = aiotask_core::backend::task_from_cell(self.clone());
         let waker = Waker::from(self.clone());
         let poll = self.stage.with_mut(|stage| {
             // SAFETY: rule 1: `run` is called by the loop's tick on the loop

@@ -17,7 +17,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use aiotask_api::ExceptionContext;
-use aiotask_core::{Env, Job, Reporter};
+use aiotask_core::backend::{Env, Job, Reporter};
 use slab::Slab;
 
 use crate::cell::Runnable;
@@ -376,7 +376,7 @@ pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn()
     let _running = Running(local);
     let _enter = Enter::new(shared, local, true);
     // Ambient rule A1 (aiotask-core): callbacks and jobs run in this loop.
-    let _ambient = aiotask_core::enter_env(shared.clone());
+    let _ambient = aiotask_core::backend::enter_env(shared.clone());
     while !stop() {
         tick(shared, local);
     }
@@ -400,7 +400,9 @@ fn tick(shared: &LoopShared, local: &Local) {
         let entry = local.ready.borrow_mut().pop_front();
         match entry {
             Some(Ready::Task(task)) => task.run(),
-            Some(Ready::Job(job)) => aiotask_core::run_job(job, |ctx| shared.reporter.report(ctx)),
+            Some(Ready::Job(job)) => {
+                aiotask_core::backend::run_job(job, |ctx| shared.reporter.report(ctx))
+            }
             None => break,
         }
         remaining = remaining - 1 + local.inserted.replace(0);

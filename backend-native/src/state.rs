@@ -1,7 +1,7 @@
 //! The scheduling state of a native task: one atomic word.
 //!
 //! The contract state (pending/finished/cancelled, cancel requests,
-//! callbacks) lives in [`aiotask_core::Shared`]; this word only says where
+//! callbacks) lives in [`aiotask_core::backend::Shared`]; this word only says where
 //! the task is in the loop's hands, which is what the `unsafe` code needs to
 //! know (see the rules in [`crate::cell`]).
 //!

@@ -7,7 +7,10 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield, Task};
+use aiotask_core::{
+    Task,
+    backend::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield},
+};
 use async_executor::Executor;
 
 use crate::live::Live;
@@ -121,7 +124,7 @@ impl Handle {
     }
 
     fn from_running_env() -> Option<Self> {
-        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::running_env()?;
+        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_env()?;
         let owner = env.downcast::<HostedEnv>().ok()?.owner()?;
         owner.downcast::<Inner>().ok().map(|inner| Self { inner })
     }

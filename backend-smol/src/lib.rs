@@ -4,7 +4,7 @@
 //! # The model
 //!
 //! A task created through a [`Handle`] is a task of the runtime's executor;
-//! its future is [`aiotask_core::Hosted`], which runs the body one step per
+//! its future is [`aiotask_core::backend::Hosted`], which runs the body one step per
 //! poll through aiotask's single implementation of the contract. So the
 //! rules are the same as on every other aiotask backend, and none of
 //! async-task's own leaks through: `cancel` only *requests* cancellation,
@@ -30,7 +30,7 @@
 //!
 //! Done callbacks and [`call_soon`](aiotask_api::RuntimeHandle::call_soon)
 //! jobs go through one FIFO queue per runtime, drained by one dispatcher
-//! task ([`aiotask_core::CallbackQueue`]): in order, never synchronously,
+//! task ([`aiotask_core::backend::CallbackQueue`]): in order, never synchronously,
 //! never one executor task per callback. `sleep(0)` and
 //! [`yield_now`](aiotask_api::RuntimeHandle::yield_now) resume the task
 //! through that same queue, so callbacks already queued run first, as in

@@ -1,7 +1,7 @@
 //! How many of one runtime's futures still exist, so its exception handler
 //! is let go once the executor dropped the last one.
 //!
-//! Every future this crate spawns (each task's [`Hosted`](aiotask_core::Hosted),
+//! Every future this crate spawns (each task's [`Hosted`](aiotask_core::backend::Hosted),
 //! the dispatcher of the callback queue) is wrapped in a [`Tracked`] that
 //! holds a [`LiveGuard`].
 
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
-use aiotask_core::{HostedEnv, Reporter};
+use aiotask_core::backend::{HostedEnv, Reporter};
 
 /// The live futures of one runtime.
 pub(crate) struct Live {

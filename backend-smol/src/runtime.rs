@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedLatch, Task};
+use aiotask_core::{
+    Task,
+    backend::{Hosted, HostedCell, HostedEnv, HostedLatch},
+};
 use async_executor::{Executor, LocalExecutor};
 
 use crate::handle::{Handle, Spawner};
@@ -300,7 +303,7 @@ impl Runtime {
     /// Drives the loop until `task` is done; its outcome is left unread.
     fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_running()?;
-        let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
+        let theirs = Arc::as_ptr(aiotask_core::backend::shared(task).env()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
             return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
         }

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aiotask_core::HostedEnv;
+use aiotask_core::backend::HostedEnv;
 
 use crate::gate::{Gate, Gated};
 use crate::live::Live;

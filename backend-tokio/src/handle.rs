@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
-use aiotask_core::{Hosted, HostedCell, HostedEnv, HostedYield, Task};
+use aiotask_core::{
+    Task,
+    backend::{Hosted, HostedCell, HostedEnv, HostedYield},
+};
 
 use crate::env::start_env;
 use crate::gate::{Gate, Gated};
@@ -122,8 +125,11 @@ impl Handle {
     }
 
     fn from_running_env() -> Option<Self> {
-        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::running_env()?;
-        let owner = env.downcast::<aiotask_core::HostedEnv>().ok()?.owner()?;
+        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_env()?;
+        let owner = env
+            .downcast::<aiotask_core::backend::HostedEnv>()
+            .ok()?
+            .owner()?;
         owner.downcast::<Inner>().ok().map(|inner| Self { inner })
     }
 

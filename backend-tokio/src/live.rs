@@ -3,7 +3,7 @@
 //! how many still exist (so the exception handler is let go once the last
 //! one is dropped).
 //!
-//! Every future this crate spawns (each task's [`Hosted`](aiotask_core::Hosted),
+//! Every future this crate spawns (each task's [`Hosted`](aiotask_core::backend::Hosted),
 //! the dispatcher of the callback queue) is wrapped in a
 //! [`Gated`](crate::gate::Gated) that holds a [`LiveGuard`].
 
@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aiotask_core::{HostedEnv, Reporter};
+use aiotask_core::backend::{HostedEnv, Reporter};
 
 std::thread_local! {
     /// The identity of the runtime whose future this thread is polling; 0

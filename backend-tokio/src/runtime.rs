@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
-use aiotask_core::{HostedLatch, Task};
+use aiotask_core::{Task, backend::HostedLatch};
 
 use crate::gate::Gate;
 use crate::handle::Handle;
@@ -296,7 +296,7 @@ impl Runtime {
     /// Drives the loop until `task` is done; its outcome is left unread.
     fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_can_run()?;
-        let theirs = Arc::as_ptr(task.shared().env()).cast::<()>();
+        let theirs = Arc::as_ptr(aiotask_core::backend::shared(task).env()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
             return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
         }

@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use aiotask_core::{HostedEnv, HostedSleep};
+use aiotask_core::backend::{HostedEnv, HostedSleep};
 
 /// asyncio's `sleep(d)` on tokio's timer ([`HostedSleep`]). The timer is
 /// created inside the runtime's context, so the future may be made on any

@@ -3,7 +3,7 @@
 //!
 //! # Rules
 //!
-//! * **A1. Entered where the loop runs user code.** [`poll_step`](crate::poll_step)
+//! * **A1. Entered where the loop runs user code.** [`poll_step`](crate::backend::poll_step)
 //!   enters the task's [`Env`] for each step; a backend enters its env
 //!   wherever it runs done callbacks and `call_soon` jobs (native: for its
 //!   whole `drive`; hosted runtimes: the [`HostedDispatcher`](crate::HostedDispatcher)
@@ -13,7 +13,7 @@
 //!   one before, even on unwind.
 //! * **A3. The env names its backend.** A backend turns the current env
 //!   back into its own handle by downcasting it (`Env: Any`): native's env
-//!   is its loop; a hosted env carries its owner ([`HostedEnv::owner`](crate::HostedEnv::owner)).
+//!   is its loop; a hosted env carries its owner ([`HostedEnv::owner`](crate::backend::HostedEnv::owner)).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -29,12 +29,12 @@ crate::thread_local_shim! {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let env: Arc<dyn aiotask_core::Env> = Arc::new(aiotask_core::HostedEnv::new());
-/// assert!(aiotask_core::running_env().is_none());
-/// let guard = aiotask_core::enter_env(env.clone());
-/// assert!(aiotask_core::running_env().is_some_and(|e| Arc::ptr_eq(&e, &env)));
+/// let env: Arc<dyn aiotask_core::backend::Env> = Arc::new(aiotask_core::backend::HostedEnv::new());
+/// assert!(aiotask_core::backend::running_env().is_none());
+/// let guard = aiotask_core::backend::enter_env(env.clone());
+/// assert!(aiotask_core::backend::running_env().is_some_and(|e| Arc::ptr_eq(&e, &env)));
 /// drop(guard);
-/// assert!(aiotask_core::running_env().is_none());
+/// assert!(aiotask_core::backend::running_env().is_none());
 /// ```
 pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
     let entered = CURRENT.try_with(|c| c.borrow_mut().push(env)).is_ok();
@@ -44,7 +44,7 @@ pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
 /// The env of the loop running on this thread, if any (rule A1).
 ///
 /// ```
-/// assert!(aiotask_core::running_env().is_none());
+/// assert!(aiotask_core::backend::running_env().is_none());
 /// ```
 pub fn running_env() -> Option<Arc<dyn Env>> {
     CURRENT

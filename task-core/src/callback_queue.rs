@@ -20,7 +20,7 @@ use crate::sync::{Mutex, lock};
 ///
 /// ```
 /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
-/// use aiotask_core::CallbackQueue;
+/// use aiotask_core::backend::CallbackQueue;
 ///
 /// let queue = Arc::new(CallbackQueue::default());
 /// let ran = Arc::new(AtomicUsize::new(0));
@@ -46,7 +46,7 @@ impl CallbackQueue {
     /// [`close`](Self::close) are dropped unrun.
     ///
     /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
+    /// let q = aiotask_core::backend::CallbackQueue::default();
     /// q.push(Box::new(|| {}));
     /// assert_eq!(q.len(), 1);
     /// ```
@@ -69,7 +69,7 @@ impl CallbackQueue {
     /// How many jobs are queued.
     ///
     /// ```
-    /// assert_eq!(aiotask_core::CallbackQueue::default().len(), 0);
+    /// assert_eq!(aiotask_core::backend::CallbackQueue::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         lock(&self.inner).jobs.len()
@@ -78,7 +78,7 @@ impl CallbackQueue {
     /// True once [`close`](Self::close) was called.
     ///
     /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
+    /// let q = aiotask_core::backend::CallbackQueue::default();
     /// q.close();
     /// assert!(q.is_closed());
     /// ```
@@ -89,7 +89,7 @@ impl CallbackQueue {
     /// True when no job is queued.
     ///
     /// ```
-    /// assert!(aiotask_core::CallbackQueue::default().is_empty());
+    /// assert!(aiotask_core::backend::CallbackQueue::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -98,7 +98,7 @@ impl CallbackQueue {
     /// Stops accepting jobs and drops the queued ones (the loop is going away).
     ///
     /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
+    /// let q = aiotask_core::backend::CallbackQueue::default();
     /// q.close();
     /// q.push(Box::new(|| unreachable!()));
     /// assert!(q.is_empty());
@@ -121,7 +121,7 @@ impl CallbackQueue {
     /// batch. Panics are passed to `report`. Returns how many ran.
     ///
     /// ```
-    /// let q = aiotask_core::CallbackQueue::default();
+    /// let q = aiotask_core::backend::CallbackQueue::default();
     /// q.push(Box::new(|| panic!("callback bug")));
     /// let mut reports = 0;
     /// q.run_batch(|_| reports += 1);
@@ -141,8 +141,8 @@ impl CallbackQueue {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let q = Arc::new(aiotask_core::CallbackQueue::default());
-    /// let reporter = Arc::new(aiotask_core::Reporter::default());
+    /// let q = Arc::new(aiotask_core::backend::CallbackQueue::default());
+    /// let reporter = Arc::new(aiotask_core::backend::Reporter::default());
     /// let dispatcher = q.clone().dispatcher(reporter);
     /// q.close();
     /// # drop(dispatcher);
@@ -168,7 +168,7 @@ impl fmt::Debug for CallbackQueue {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::{CallbackQueue, Dispatcher, Reporter};
+/// use aiotask_core::backend::{CallbackQueue, Dispatcher, Reporter};
 /// let queue = Arc::new(CallbackQueue::default());
 /// let dispatcher: Dispatcher = queue.clone().dispatcher(Arc::new(Reporter::default()));
 /// queue.close();

@@ -32,7 +32,7 @@ pub(crate) struct Frame {
 }
 
 /// The identity of a loop's environment, comparable across tasks.
-pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::Env>) -> usize {
+pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::env::Env>) -> usize {
     std::sync::Arc::as_ptr(env).cast::<()>().addr()
 }
 

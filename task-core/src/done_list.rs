@@ -5,7 +5,7 @@
 //! # Rules
 //!
 //! * **D1. FIFO, awaiters in place.** Entries run in the order added. At an
-//!   awaiter, the loop resumes it in place ([`Env::wake_inline`](crate::Env::wake_inline))
+//!   awaiter, the loop resumes it in place ([`Env::wake_inline`](crate::backend::Env::wake_inline))
 //!   and the rest of the list follows it: asyncio's `wakeup` is one of the
 //!   done callbacks.
 //! * **D2. A panicking callback is reported, and the rest still run.**

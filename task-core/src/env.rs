@@ -9,7 +9,7 @@ use aiotask_api::{ExceptionContext, ReportKind};
 /// A unit of work queued on a loop (asyncio's `Handle`).
 ///
 /// ```
-/// let job: aiotask_core::Job = Box::new(|| println!("soon"));
+/// let job: aiotask_core::backend::Job = Box::new(|| println!("soon"));
 /// job();
 /// ```
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -17,7 +17,7 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 /// The loop services a task uses: schedule a job at a later tick, and report.
 ///
 /// ```
-/// use aiotask_core::{Env, Job, Reporter};
+/// use aiotask_core::backend::{Env, Job, Reporter};
 /// use aiotask_api::ExceptionContext;
 ///
 /// struct Inline(Reporter);
@@ -52,14 +52,14 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
         }
     }
 
-    /// True once the runtime has begun to shut down. A [`Hosted`](crate::Hosted)
+    /// True once the runtime has begun to shut down. A [`Hosted`](crate::backend::Hosted)
     /// task polled from then on is destroyed instead of stepped: asyncio
     /// never runs a step after its loop closed, even when a worker thread of
     /// the host still polls while others drop their tasks. The default
     /// (never closing) suits a loop that stops polling before it destroys.
     ///
     /// ```
-    /// use aiotask_core::{Env, HostedEnv};
+    /// use aiotask_core::backend::{Env, HostedEnv};
     /// let env = HostedEnv::new();
     /// assert!(!env.is_closing());
     /// env.begin_close(); // the backend's runtime drop does this first
@@ -76,7 +76,7 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// The default (never closed) suits a loop that runs whatever is queued.
     ///
     /// ```
-    /// use aiotask_core::{Env, HostedEnv};
+    /// use aiotask_core::backend::{Env, HostedEnv};
     /// let env = HostedEnv::new();
     /// assert!(!env.is_closed());
     /// env.queue().close(); // the dispatcher is gone
@@ -93,7 +93,7 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
 ///
 /// ```
 /// let mut reports = Vec::new();
-/// aiotask_core::run_job(Box::new(|| panic!("callback bug")), |ctx| reports.push(ctx.kind()));
+/// aiotask_core::backend::run_job(Box::new(|| panic!("callback bug")), |ctx| reports.push(ctx.kind()));
 /// assert_eq!(reports, [aiotask_api::ReportKind::CallbackPanicked]);
 /// ```
 pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
@@ -110,7 +110,7 @@ pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
 /// of the values it captured.
 ///
 /// ```
-/// aiotask_core::drop_job(Box::new(|| unreachable!()));
+/// aiotask_core::backend::drop_job(Box::new(|| unreachable!()));
 /// ```
 pub fn drop_job(job: Job) {
     let _ = aiotask_api::drop_quietly(job);

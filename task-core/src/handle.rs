@@ -13,6 +13,35 @@ use aiotask_api::{
 use crate::context::{CatchCancel, env_identity, with_frame};
 use crate::shared::{Reader, Shared};
 
+/// The handle of a backend's cell: how a backend makes the [`Task`] it
+/// hands out.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use aiotask_core::backend::{Env, Job, HostedCell, TaskCell, task_from_cell};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(E));
+/// let task = task_from_cell(cell);
+/// assert!(!task.done());
+/// ```
+pub fn task_from_cell<T: Send + 'static>(cell: Arc<dyn TaskCell<T>>) -> Task<T> {
+    Task::from_cell(cell)
+}
+
+/// A handle's contract state, for its backend (to compare its env, to
+/// destroy it at shutdown).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use aiotask_core::backend::{Env, Job, HostedCell, shared};
+/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+/// assert_eq!(shared(&task).id(), task.id());
+/// ```
+pub fn shared<T: Send + 'static>(task: &Task<T>) -> &Shared<T> {
+    task.shared()
+}
+
 /// A backend's task allocation, seen through the state it embeds.
 ///
 /// A backend stores a [`Shared`] inside whatever it allocates per task (the
@@ -22,7 +51,7 @@ use crate::shared::{Reader, Shared};
 /// [`AnyTask`] as `Arc<dyn DynTask>`: the same allocation, no wrapper.
 ///
 /// ```
-/// use aiotask_core::{Shared, TaskCell};
+/// use aiotask_core::backend::{Shared, TaskCell};
 ///
 /// struct MyCell { shared: Shared<u32> }
 /// impl aiotask_api::DynTask for MyCell {
@@ -41,7 +70,7 @@ pub trait TaskCell<T: Send + 'static>: DynTask + Send + Sync + 'static {
 /// [`Shared`] field: the value-free contract is written once, in `Shared`.
 ///
 /// ```
-/// use aiotask_core::{Shared, TaskCell};
+/// use aiotask_core::backend::{Shared, TaskCell};
 ///
 /// struct MyCell { shared: Shared<u32> }
 /// impl aiotask_api::DynTask for MyCell {
@@ -114,8 +143,8 @@ macro_rules! forward_dyn_task {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::HostedCell;
-/// # use aiotask_core::{Env, Job};
+/// use aiotask_core::backend::HostedCell;
+/// # use aiotask_core::backend::{Env, Job};
 /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 ///
 /// let task = HostedCell::<i32>::new(Some("MyTask".into()), Arc::new(E)).handle();
@@ -137,30 +166,13 @@ impl<T: Send + 'static> Clone for Task<T> {
 }
 
 impl<T: Send + 'static> Task<T> {
-    /// Wraps a backend's cell.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell, Task, TaskCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(E));
-    /// let task = Task::from_cell(cell);
-    /// assert!(!task.done());
-    /// ```
-    pub fn from_cell(cell: Arc<dyn TaskCell<T>>) -> Self {
+    /// Wraps a backend's cell (see [`task_from_cell`]).
+    pub(crate) fn from_cell(cell: Arc<dyn TaskCell<T>>) -> Self {
         Self { cell }
     }
 
-    /// The contract state, for backends.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert_eq!(task.shared().id(), task.id());
-    /// ```
-    pub fn shared(&self) -> &Shared<T> {
+    /// The contract state (see [`shared`]).
+    pub(crate) fn shared(&self) -> &Shared<T> {
         self.cell.shared()
     }
 
@@ -168,7 +180,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert_eq!(task.id(), task.clone().id());
@@ -181,7 +193,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.cancel());
@@ -194,7 +206,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.cancel_with("stop now"));
@@ -207,7 +219,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(!task.cancelled());
@@ -220,7 +232,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(!task.done());
@@ -237,7 +249,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.result().unwrap_err().is_invalid_state());
@@ -258,7 +270,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.take_result().unwrap_err().is_invalid_state());
@@ -271,7 +283,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.abort());
@@ -309,7 +321,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.detach();
@@ -324,7 +336,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.exception().is_err());
@@ -338,7 +350,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.add_done_callback(|t: &aiotask_core::Task<u8>| println!("{} done", t.name()));
@@ -353,7 +365,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell, Task};
+    /// # use aiotask_core::{Task, backend::{Env, Job, HostedCell}};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
@@ -368,7 +380,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell, Task};
+    /// # use aiotask_core::{Task, backend::{Env, Job, HostedCell}};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
@@ -385,7 +397,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert!(task.name().starts_with("Task-"));
@@ -398,7 +410,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.set_name("Renamed");
@@ -412,7 +424,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.cancel();
@@ -426,7 +438,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// task.cancel();
@@ -440,7 +452,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// assert_eq!(task.as_any_task().id(), task.id());
@@ -455,7 +467,7 @@ impl<T: Send + 'static> Task<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
     /// let join = task.join();
@@ -482,7 +494,7 @@ impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use aiotask_core::{Env, Job, HostedCell};
+/// # use aiotask_core::backend::{Env, Job, HostedCell};
 /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
 /// let join: aiotask_core::Join<u8> = task.join(); // or `(&task).into_future()`

@@ -15,7 +15,7 @@ use crate::handle::Task;
 use crate::state::StepStart;
 
 /// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
-/// which must call [`Shared::on_wake`](crate::Shared::on_wake) before
+/// which must call [`Shared::on_wake`](crate::backend::Shared::on_wake) before
 /// rescheduling), delivering a requested cancellation as CPython does.
 ///
 /// Returns `Ready` once the task is done; `body` is then `None` (dropped on
@@ -25,8 +25,8 @@ use crate::state::StepStart;
 /// ```
 /// use std::sync::Arc;
 /// use std::task::{Poll, Waker};
-/// use aiotask_core::{poll_step, HostedCell};
-/// # use aiotask_core::{Env, Job};
+/// use aiotask_core::backend::{poll_step, HostedCell};
+/// # use aiotask_core::backend::{Env, Job};
 /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 ///
 /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
@@ -123,13 +123,13 @@ where
 /// destructor that panics, and a panic payload whose own destructor panics:
 /// a body's `finally` may fail, the loop may not. Returns the panic's
 /// message, for the backend to report with
-/// [`Shared::report_drop_panic`](crate::Shared::report_drop_panic).
+/// [`Shared::report_drop_panic`](crate::backend::Shared::report_drop_panic).
 ///
 /// ```
 /// struct Loud;
 /// impl Drop for Loud { fn drop(&mut self) { panic!("bad finally") } }
 /// let mut body = Box::pin(Some(Loud));
-/// assert_eq!(aiotask_core::drop_body(body.as_mut()).as_deref(), Some("bad finally"));
+/// assert_eq!(aiotask_core::backend::drop_body(body.as_mut()).as_deref(), Some("bad finally"));
 /// assert!(body.is_none());
 /// ```
 #[must_use = "a panic of the body's destructor is to be reported"]

@@ -25,8 +25,8 @@ use crate::shared::Shared;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::HostedCell;
-/// # use aiotask_core::{Env, Job};
+/// use aiotask_core::backend::HostedCell;
+/// # use aiotask_core::backend::{Env, Job};
 /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 /// let cell = HostedCell::<u32>::new(Some("hosted".into()), Arc::new(E));
 /// assert_eq!(cell.handle().name(), "hosted");
@@ -41,9 +41,9 @@ impl<T: Send + 'static> HostedCell<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job};
+    /// # use aiotask_core::backend::{Env, Job};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let cell = aiotask_core::HostedCell::<()>::new(None, Arc::new(E));
+    /// let cell = aiotask_core::backend::HostedCell::<()>::new(None, Arc::new(E));
     /// assert!(!cell.handle().done());
     /// ```
     pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Arc<Self> {
@@ -57,9 +57,9 @@ impl<T: Send + 'static> HostedCell<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job};
+    /// # use aiotask_core::backend::{Env, Job};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let cell = aiotask_core::HostedCell::<()>::new(None, Arc::new(E));
+    /// let cell = aiotask_core::backend::HostedCell::<()>::new(None, Arc::new(E));
     /// let a = cell.handle();
     /// assert_eq!(a.id(), cell.handle().id());
     /// ```
@@ -107,8 +107,8 @@ impl<T: Send + 'static> fmt::Debug for HostedCell<T> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::{HostedCell, Hosted};
-/// # use aiotask_core::{Env, Job};
+/// use aiotask_core::backend::{HostedCell, Hosted};
+/// # use aiotask_core::backend::{Env, Job};
 /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
 /// let task = cell.handle();
@@ -137,7 +137,7 @@ where
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::{Env, Job, HostedCell, Hosted};
+    /// # use aiotask_core::backend::{Env, Job, HostedCell, Hosted};
     /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let cell = HostedCell::<()>::new(None, Arc::new(E));
     /// let fut = Hosted::new(cell, async { Ok(()) });

@@ -24,7 +24,7 @@ use std::sync::atomic::Ordering;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::{Env, HostedEnv};
+/// use aiotask_core::backend::{Env, HostedEnv};
 ///
 /// let env = Arc::new(HostedEnv::new());
 /// env.call_soon(Box::new(|| println!("later")));
@@ -43,7 +43,7 @@ impl HostedEnv {
     /// A fresh queue and a default (standard error) exception handler.
     ///
     /// ```
-    /// let env = aiotask_core::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedEnv::new();
     /// assert!(env.queue().is_empty());
     /// ```
     pub fn new() -> Self {
@@ -62,7 +62,7 @@ impl HostedEnv {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let env = aiotask_core::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedEnv::new();
     /// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new("mine");
     /// env.set_owner(Arc::downgrade(&owner));
     /// assert!(env.owner().unwrap().downcast_ref::<&str>() == Some(&"mine"));
@@ -74,7 +74,7 @@ impl HostedEnv {
     /// What [`set_owner`](Self::set_owner) recorded, while it lives.
     ///
     /// ```
-    /// assert!(aiotask_core::HostedEnv::new().owner().is_none());
+    /// assert!(aiotask_core::backend::HostedEnv::new().owner().is_none());
     /// ```
     pub fn owner(&self) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
         self.owner.get().and_then(std::sync::Weak::upgrade)
@@ -85,7 +85,7 @@ impl HostedEnv {
     /// ended cancelled) rather than stepped. See [`Env::is_closing`].
     ///
     /// ```
-    /// use aiotask_core::{Env, HostedEnv};
+    /// use aiotask_core::backend::{Env, HostedEnv};
     /// let env = HostedEnv::new();
     /// env.begin_close();
     /// assert!(env.is_closing());
@@ -97,7 +97,7 @@ impl HostedEnv {
     /// The runtime's `call_soon` queue.
     ///
     /// ```
-    /// let env = aiotask_core::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedEnv::new();
     /// env.queue().push(Box::new(|| ()));
     /// assert_eq!(env.queue().len(), 1);
     /// ```
@@ -108,7 +108,7 @@ impl HostedEnv {
     /// The runtime's exception handler.
     ///
     /// ```
-    /// let env = aiotask_core::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedEnv::new();
     /// env.reporter().set_handler(None); // back to the default handler
     /// ```
     pub fn reporter(&self) -> &Arc<Reporter> {
@@ -121,7 +121,7 @@ impl HostedEnv {
     /// queued afterwards are dropped instead of waiting forever.
     ///
     /// ```
-    /// let env = aiotask_core::HostedEnv::new();
+    /// let env = std::sync::Arc::new(aiotask_core::backend::HostedEnv::new());
     /// let dispatcher = env.dispatcher();
     /// drop(dispatcher); // the executor went away
     /// env.queue().push(Box::new(|| unreachable!())); // dropped unrun
@@ -173,8 +173,8 @@ impl fmt::Debug for HostedEnv {
 /// closes its queue when dropped.
 ///
 /// ```
-/// let env = aiotask_core::HostedEnv::new();
-/// let dispatcher: aiotask_core::HostedDispatcher = env.dispatcher();
+/// let env = std::sync::Arc::new(aiotask_core::backend::HostedEnv::new());
+/// let dispatcher: aiotask_core::backend::HostedDispatcher = env.dispatcher();
 /// # drop(dispatcher);
 /// ```
 #[must_use = "the dispatcher runs callbacks only while it is polled"]

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::HostedLatch;
+/// use aiotask_core::backend::HostedLatch;
 ///
 /// let latch = Arc::new(HostedLatch::default());
 /// let setter = latch.set_on_drop();
@@ -29,7 +29,7 @@ impl HostedLatch {
     /// Sets the flag and wakes the waiter.
     ///
     /// ```
-    /// let latch = aiotask_core::HostedLatch::default();
+    /// let latch = aiotask_core::backend::HostedLatch::default();
     /// latch.set();
     /// assert!(latch.is_set());
     /// ```
@@ -47,7 +47,7 @@ impl HostedLatch {
     /// True once [`set`](HostedLatch::set) was called.
     ///
     /// ```
-    /// assert!(!aiotask_core::HostedLatch::default().is_set());
+    /// assert!(!aiotask_core::backend::HostedLatch::default().is_set());
     /// ```
     pub fn is_set(&self) -> bool {
         lock(&self.inner).0
@@ -58,7 +58,7 @@ impl HostedLatch {
     /// ```
     /// use std::future::Future;
     /// use std::task::{Context, Waker};
-    /// let latch = aiotask_core::HostedLatch::default();
+    /// let latch = aiotask_core::backend::HostedLatch::default();
     /// let mut wait = std::pin::pin!(latch.wait());
     /// let mut cx = Context::from_waker(Waker::noop());
     /// assert!(wait.as_mut().poll(&mut cx).is_pending());
@@ -73,7 +73,7 @@ impl HostedLatch {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let latch = Arc::new(aiotask_core::HostedLatch::default());
+    /// let latch = Arc::new(aiotask_core::backend::HostedLatch::default());
     /// let stop = latch.set_on_drop();
     /// stop.set();
     /// assert!(latch.is_set());
@@ -94,9 +94,9 @@ impl fmt::Debug for HostedLatch {
 /// The future of [`HostedLatch::wait`].
 ///
 /// ```
-/// let latch = aiotask_core::HostedLatch::default();
+/// let latch = aiotask_core::backend::HostedLatch::default();
 /// latch.set();
-/// let wait: aiotask_core::HostedLatchWait<'_> = latch.wait();
+/// let wait: aiotask_core::backend::HostedLatchWait<'_> = latch.wait();
 /// # drop(wait);
 /// ```
 #[must_use = "futures do nothing unless polled"]
@@ -130,8 +130,8 @@ impl fmt::Debug for HostedLatchWait<'_> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let latch = Arc::new(aiotask_core::HostedLatch::default());
-/// let stop: aiotask_core::HostedLatchSetter = latch.set_on_drop();
+/// let latch = Arc::new(aiotask_core::backend::HostedLatch::default());
+/// let stop: aiotask_core::backend::HostedLatchSetter = latch.set_on_drop();
 /// drop(stop);
 /// assert!(latch.is_set());
 /// ```
@@ -143,7 +143,7 @@ impl HostedLatchSetter {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let latch = Arc::new(aiotask_core::HostedLatch::default());
+    /// let latch = Arc::new(aiotask_core::backend::HostedLatch::default());
     /// latch.set_on_drop().set();
     /// assert!(latch.is_set());
     /// ```

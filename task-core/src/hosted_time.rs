@@ -29,7 +29,7 @@ impl Drop for WakeOnDrop {
 /// ```
 /// use std::future::Future;
 /// use std::task::{Context, Waker};
-/// use aiotask_core::{HostedEnv, HostedYield};
+/// use aiotask_core::backend::{HostedEnv, HostedYield};
 ///
 /// let env = HostedEnv::new();
 /// let mut y = std::pin::pin!(HostedYield::new(&env));
@@ -48,8 +48,8 @@ impl HostedYield {
     /// A bare yield through `env`'s queue.
     ///
     /// ```
-    /// let env = aiotask_core::HostedEnv::new();
-    /// let y = aiotask_core::HostedYield::new(&env);
+    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let y = aiotask_core::backend::HostedYield::new(&env);
     /// # drop(y);
     /// ```
     pub fn new(env: &HostedEnv) -> Self {
@@ -93,7 +93,7 @@ impl fmt::Debug for HostedYield {
 /// use std::future::Future;
 /// use std::task::{Context, Waker};
 /// use std::time::Duration;
-/// use aiotask_core::{HostedEnv, HostedSleep};
+/// use aiotask_core::backend::{HostedEnv, HostedSleep};
 ///
 /// let env = HostedEnv::new();
 /// // A timer already due at the first poll still suspends once.
@@ -117,8 +117,8 @@ impl<Tm: Future + Unpin> HostedSleep<Tm> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let env = aiotask_core::HostedEnv::new();
-    /// let s = aiotask_core::HostedSleep::new(&env, Duration::ZERO, |_| -> std::future::Ready<()> {
+    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let s = aiotask_core::backend::HostedSleep::new(&env, Duration::ZERO, |_| -> std::future::Ready<()> {
     ///     unreachable!("sleep(0) is a bare yield")
     /// });
     /// # drop(s);

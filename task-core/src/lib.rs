@@ -2,24 +2,15 @@
 //! aiotask backend.
 //!
 //! [`aiotask_api`] says *what* a task answers; this crate is *how*, written
-//! once: the per-task state ([`Shared`]), Python's cancel rules, the
+//! once: the per-task state, Python's cancel rules, the
 //! `cancelling()`/`uncancel()` counter, done callbacks, names, the repr, and
-//! the step algorithm that polls a body and delivers a cancellation
-//! ([`poll_step`]). Backends differ only in how they schedule and wake:
+//! the step algorithm that polls a body and delivers a cancellation.
+//! Backends differ only in how they schedule and wake.
 //!
-//! * a backend keeps a [`Shared`] in its task allocation and implements
-//!   [`TaskCell`] for that allocation;
-//! * it polls the body through [`poll_step`] with a waker that calls
-//!   [`Shared::on_wake`] before rescheduling the task;
-//! * it gives each task an [`Env`]: the loop's `call_soon` queue (done
-//!   callbacks are dispatched from it, never synchronously) and its
-//!   exception handler ([`Reporter`]).
-//!
-//! Runtimes that run plain futures (tokio, async-executor) use the ready-made
-//! [`Hosted`] future instead of a cell of their own, a [`HostedEnv`] (the
-//! `call_soon` queue and exception handler, with its dispatcher future) and
-//! [`HostedSleep`]/[`HostedYield`] for asyncio's tick rules, over their own
-//! timer, and a [`HostedLatch`] for `run_until_complete` to block on.
+//! Its root is what a task's user touches: the handle ([`Task`]), its await
+//! ([`Join`], [`CatchJoin`]), catching a cancellation ([`catch_cancel`]) and
+//! [`current_task`]. What a backend author needs lives apart, in
+//! [`backend`].
 //!
 //! # Catching a cancellation
 //!
@@ -69,20 +60,53 @@ mod state;
 pub mod sync;
 mod value;
 
-pub use ambient::{EnvGuard, enter_env, running_env};
-pub use callback_queue::{CallbackQueue, Dispatcher};
+/// What a backend author needs, and only that: the contract state a task
+/// allocation embeds, the step algorithm, the loop services a task uses,
+/// and ready-made parts for hosting tasks on an executor that runs plain
+/// futures. Applications never need this module: they use the crate root
+/// (through the `aiotask` facade).
+///
+/// A backend
+///
+/// * keeps a [`Shared`](backend::Shared) in its task allocation and implements
+///   [`TaskCell`](backend::TaskCell) and [`DynTask`](aiotask_api::DynTask)
+///   (with [`forward_dyn_task!`](crate::forward_dyn_task)) for it, and makes
+///   handles with [`task_from_cell`](backend::task_from_cell);
+/// * polls the body through [`poll_step`](backend::poll_step) with a waker
+///   that calls [`Shared::on_wake`](backend::Shared::on_wake) before
+///   rescheduling the task;
+/// * gives each task an [`Env`](backend::Env): the loop's `call_soon` queue
+///   (done callbacks are dispatched from it, never synchronously) and its
+///   exception handler ([`Reporter`](backend::Reporter)), and enters it
+///   ([`enter_env`](backend::enter_env)) where it runs callbacks, so that
+///   `Handle::current()` finds the loop there.
+///
+/// Runtimes that run plain futures (tokio, async-executor) use the
+/// ready-made [`Hosted`](backend::Hosted) future instead of a cell of their
+/// own, a [`HostedEnv`](backend::HostedEnv) (the `call_soon` queue and
+/// exception handler, with its dispatcher future) and
+/// [`HostedSleep`](backend::HostedSleep)/[`HostedYield`](backend::HostedYield)
+/// for asyncio's tick rules over their own timer, and a
+/// [`HostedLatch`](backend::HostedLatch) for `run_until_complete` to block on.
+pub mod backend {
+    pub use crate::ambient::{EnvGuard, enter_env, running_env};
+    pub use crate::callback_queue::{CallbackQueue, Dispatcher};
+    pub use crate::env::{Env, Job, drop_job, run_job};
+    pub use crate::forward_dyn_task;
+    pub use crate::handle::{TaskCell, shared, task_from_cell};
+    pub use crate::harness::{drop_body, poll_step};
+    pub use crate::hosted::{Hosted, HostedCell};
+    pub use crate::hosted_env::{HostedDispatcher, HostedEnv};
+    pub use crate::hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
+    pub use crate::hosted_time::{HostedSleep, HostedYield};
+    pub use crate::name::next_default_name;
+    pub use crate::reporter::Reporter;
+    pub use crate::repr::MAX_WAIT_FOR_DEPTH;
+    pub use crate::shared::Shared;
+}
+
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
-pub use env::{Env, Job, drop_job, run_job};
-pub use handle::{CatchJoin, Join, Task, TaskCell};
-pub use harness::{drop_body, poll_step};
-pub use hosted::{Hosted, HostedCell};
-pub use hosted_env::{HostedDispatcher, HostedEnv};
-pub use hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
-pub use hosted_time::{HostedSleep, HostedYield};
-pub use name::next_default_name;
-pub use reporter::Reporter;
-pub use repr::MAX_WAIT_FOR_DEPTH;
-pub use shared::Shared;
+pub use handle::{CatchJoin, Join, Task};
 
 #[doc(hidden)]
 pub mod __private {

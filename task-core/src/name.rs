@@ -10,8 +10,8 @@ static NEXT_DEFAULT: AtomicU64 = AtomicU64::new(1);
 /// As in CPython 3.13, only tasks created without a name consume a number.
 ///
 /// ```
-/// let a = aiotask_core::next_default_name();
-/// let b = aiotask_core::next_default_name();
+/// let a = aiotask_core::backend::next_default_name();
+/// let b = aiotask_core::backend::next_default_name();
 /// assert!(b > a);
 /// ```
 pub fn next_default_name() -> u64 {

@@ -27,7 +27,7 @@ use crate::sync::RwLock;
 /// ```
 /// use std::sync::{Arc, Mutex};
 /// use aiotask_api::{ExceptionContext, ReportKind};
-/// use aiotask_core::Reporter;
+/// use aiotask_core::backend::Reporter;
 ///
 /// let reporter = Reporter::default();
 /// let seen = Arc::new(Mutex::new(0));
@@ -46,7 +46,7 @@ impl Reporter {
     /// The replaced handler is dropped after the lock is released (rule 3).
     ///
     /// ```
-    /// aiotask_core::Reporter::default().set_handler(None);
+    /// aiotask_core::backend::Reporter::default().set_handler(None);
     /// ```
     pub fn set_handler(&self, handler: Option<ExceptionHandler>) {
         let old = std::mem::replace(
@@ -59,7 +59,7 @@ impl Reporter {
     /// True when a handler other than the default is installed.
     ///
     /// ```
-    /// let r = aiotask_core::Reporter::default();
+    /// let r = aiotask_core::backend::Reporter::default();
     /// assert!(!r.has_handler());
     /// r.set_handler(Some(std::sync::Arc::new(|_: &aiotask_api::ExceptionContext| {})));
     /// assert!(r.has_handler());
@@ -76,7 +76,7 @@ impl Reporter {
     ///
     /// ```
     /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// let r = aiotask_core::Reporter::default();
+    /// let r = aiotask_core::backend::Reporter::default();
     /// r.set_handler(Some(std::sync::Arc::new(|_: &ExceptionContext| panic!("bad handler"))));
     /// r.report(ExceptionContext::new(ReportKind::Custom)); // does not unwind
     /// ```

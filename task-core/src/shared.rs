@@ -55,7 +55,7 @@ static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::{Env, Job, Reporter, Shared};
+/// use aiotask_core::backend::{Env, Job, Reporter, Shared};
 ///
 /// struct Queue(std::sync::Mutex<Vec<Job>>, Reporter);
 /// impl Env for Queue {
@@ -81,8 +81,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.name().starts_with("Task-"));
     /// ```
     pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Self {
@@ -104,9 +104,9 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let a: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
-    /// let b: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let a: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// let b: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert_ne!(a.id(), b.id());
     /// ```
     pub fn id(&self) -> TaskId {
@@ -117,8 +117,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.env().call_soon(Box::new(|| {}));
     /// ```
     pub fn env(&self) -> &Arc<dyn Env> {
@@ -131,8 +131,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.cancel(None) && s.cancel(Some("again")));
     /// assert_eq!(s.cancelling(), 2);
     /// ```
@@ -186,8 +186,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.abort());
     /// assert_eq!(s.uncancel(), 0);
     /// ```
@@ -211,8 +211,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.cancel(None);
     /// assert!(!s.cancelled()); // only requested
     /// ```
@@ -224,8 +224,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(!s.done());
     /// ```
     pub fn done(&self) -> bool {
@@ -236,8 +236,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert_eq!(s.cancelling(), 0);
     /// ```
     pub fn cancelling(&self) -> u32 {
@@ -248,8 +248,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.cancel(None);
     /// assert_eq!(s.uncancel(), 0);
     /// assert_eq!(s.uncancel(), 0);
@@ -262,8 +262,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(Some("n".into()), Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(Some("n".into()), Arc::new(E));
     /// assert_eq!(s.name(), "n");
     /// ```
     pub fn name(&self) -> String {
@@ -274,8 +274,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.set_name("Renamed");
     /// assert_eq!(s.name(), "Renamed");
     /// ```
@@ -299,8 +299,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<u8> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.result().unwrap_err().is_invalid_state());
     /// ```
     pub fn result(&self) -> Result<T, TaskError>
@@ -324,8 +324,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<u8> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.take_result().unwrap_err().is_invalid_state());
     /// ```
     pub fn take_result(&self) -> Result<T, TaskError> {
@@ -358,8 +358,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<u8> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.exception().unwrap_err().is_invalid_state());
     /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
@@ -371,8 +371,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<u8> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.on_wake();
     /// ```
     pub fn on_wake(&self) {
@@ -501,12 +501,12 @@ impl<T: Send + 'static> Shared<T> {
     /// Reports that a destructor run for this task panicked (its body's,
     /// dropped at a cancellation or a shutdown; its value's); the panic was
     /// contained. A backend calls this with what
-    /// [`drop_body`](crate::drop_body) returned.
+    /// [`drop_body`](crate::backend::drop_body) returned.
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// s.report_drop_panic("bad finally".into());
     /// ```
     pub fn report_drop_panic(&self, message: String) {
@@ -527,8 +527,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
     /// assert!(s.destroy_pending());
     /// assert!(s.cancelled());
     /// assert!(!s.destroy_pending());
@@ -675,8 +675,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::Env for E { fn call_soon(&self, _: aiotask_core::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::Shared<()> = aiotask_core::Shared::new(Some("W".into()), Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(Some("W".into()), Arc::new(E));
     /// assert_eq!(s.repr(), "<Task pending name='W'>");
     /// ```
     pub fn repr(&self) -> String {
