@@ -181,16 +181,41 @@ impl Handle {
             // `call_soon(step)` does. If the runtime is gone, the job is
             // dropped with the task, which is then reported destroyed.
             let tokio = self.inner.tokio.clone();
+            let named = task.clone();
             self.inner
                 .env
                 .queue()
-                .push(Box::new(move || drop(tokio.spawn(hosted))));
+                .push(Box::new(move || spawn_on(&tokio, &named, hosted)));
         } else {
-            // Detached: dropping tokio's JoinHandle does not cancel; the
-            // aiotask handle is the task's only interface.
-            drop(self.inner.tokio.spawn(hosted));
+            spawn_on(&self.inner.tokio, &task, hosted);
         }
         task
+    }
+}
+
+/// Spawns `future`, the tokio task hosting `task`, detached: dropping
+/// tokio's `JoinHandle` does not cancel; the aiotask handle is the task's
+/// only interface. With the `tracing` feature and `--cfg tokio_unstable`,
+/// the tokio task is named after the aiotask task (tokio's task builder:
+/// tokio-console shows the name).
+fn spawn_on<T, F>(tokio: &tokio::runtime::Handle, task: &Task<T>, future: F)
+where
+    T: Send + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    #[cfg(all(tokio_unstable, feature = "tracing"))]
+    {
+        // Fails only while tokio shuts down: the future is dropped, and the
+        // task reported destroyed, as for any task of a closed runtime.
+        let name = task.name();
+        let _ = tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(future, tokio);
+    }
+    #[cfg(not(all(tokio_unstable, feature = "tracing")))]
+    {
+        let _ = task;
+        drop(tokio.spawn(future));
     }
 }
 

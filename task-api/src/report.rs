@@ -67,6 +67,7 @@ pub struct ExceptionContext {
     kind: ReportKind,
     message: String,
     task: Option<String>,
+    task_name: Option<String>,
     failure: Option<Failure>,
 }
 
@@ -82,6 +83,7 @@ impl ExceptionContext {
             kind,
             message: kind.message().to_owned(),
             task: None,
+            task_name: None,
             failure: None,
         }
     }
@@ -105,6 +107,18 @@ impl ExceptionContext {
     /// ```
     pub fn with_task(mut self, repr: impl Into<String>) -> Self {
         self.task = Some(repr.into());
+        self
+    }
+
+    /// Names the task concerned by its name (`get_name()`), for logs that
+    /// index by it (the `tracing` and `log` reports carry it as a field).
+    ///
+    /// ```
+    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom).with_task_name("conn-7");
+    /// assert_eq!(ctx.task_name(), Some("conn-7"));
+    /// ```
+    pub fn with_task_name(mut self, name: impl Into<String>) -> Self {
+        self.task_name = Some(name.into());
         self
     }
 
@@ -148,6 +162,16 @@ impl ExceptionContext {
     /// ```
     pub fn task(&self) -> Option<&str> {
         self.task.as_deref()
+    }
+
+    /// The name of the task concerned, when the report names one.
+    ///
+    /// ```
+    /// use aiotask_api::{ExceptionContext, ReportKind};
+    /// assert_eq!(ExceptionContext::new(ReportKind::Custom).task_name(), None);
+    /// ```
+    pub fn task_name(&self) -> Option<&str> {
+        self.task_name.as_deref()
     }
 
     /// The failure concerned (asyncio's `context['exception']`).

@@ -16,7 +16,7 @@
 //!   are user values; a destructor that panics is reported
 //!   (`ReportKind::DropPanicked`).
 
-use aiotask_api::{DoneCallback, ExceptionContext, Failure, ReportKind, drop_quietly};
+use aiotask_api::{DoneCallback, Failure, ReportKind, drop_quietly};
 
 use crate::env::Job;
 use crate::handle::Task;
@@ -77,10 +77,8 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>
                     let failure = Failure::from_panic(payload);
                     let shared = handle.shared();
                     shared.env().report(
-                        ExceptionContext::new(ReportKind::CallbackPanicked)
-                            .with_task(
-                                aiotask_api::call_quietly(|| shared.repr()).unwrap_or_default(),
-                            )
+                        shared
+                            .report_about(ReportKind::CallbackPanicked)
                             .with_failure(failure),
                     );
                 }

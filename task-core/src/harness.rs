@@ -44,6 +44,8 @@ where
     // Ambient rule A1: `Handle::current()` in the body, and in destructors
     // run by the step, is this loop.
     let _running = crate::ambient::enter_env(shared.env().clone());
+    #[cfg(feature = "tracing")]
+    let _span = crate::tracing_support::step_span(shared.id(), || shared.name());
     let drop_it = |body: Pin<&mut Option<F>>| {
         if let Some(message) = drop_body(body) {
             shared.report_drop_panic(message);

@@ -58,6 +58,8 @@ mod shared;
 mod state;
 #[doc(hidden)]
 pub mod sync;
+#[cfg(feature = "tracing")]
+mod tracing_support;
 mod value;
 
 /// What a backend author needs, and only that: the contract state a task

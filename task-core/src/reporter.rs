@@ -14,6 +14,13 @@
 //! 3. **No lock is held while user code runs**: the handler is cloned out
 //!    of its lock before it is called, and a replaced handler is dropped
 //!    after the lock is released.
+//! 4. **The default handler goes where the application logs.** With the
+//!    `tracing` feature and a subscriber installed, a report is an `ERROR`
+//!    event (target `aiotask`) with the fields `kind`, `task.name`,
+//!    `task.repr` and `exception`; with the `log` feature and a logger
+//!    that takes `error` records for target `aiotask`, a record; otherwise
+//!    the text asyncio's handler logs, on standard error. Either way it is
+//!    contained (rule 1). Off by default: then nothing of either is built.
 
 use std::fmt;
 use std::io::Write as _;
@@ -87,10 +94,10 @@ impl Reporter {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         match &handler {
-            None => write_to_stderr("", &context),
+            None => default_report("", &context),
             Some(h) => {
                 if call_quietly(|| h(&context)).is_err() {
-                    write_to_stderr("Unhandled error in exception handler\ncontext: ", &context);
+                    default_report("Unhandled error in exception handler\ncontext: ", &context);
                 }
             }
         }
@@ -104,6 +111,38 @@ impl Reporter {
 /// The default handler: one `write_all` of the formatted report, whose
 /// error is ignored (rule 2). Formatting runs user `Debug` code (the
 /// failure's), so it is contained too.
+/// The default handler (rule 4): an event for the application's `tracing`
+/// subscriber or `log` logger when the feature is on and one is installed,
+/// else standard error.
+fn default_report(prefix: &str, context: &ExceptionContext) {
+    #[cfg(feature = "tracing")]
+    if crate::tracing_support::report(prefix, context) {
+        return;
+    }
+    #[cfg(feature = "log")]
+    if log_report(prefix, context) {
+        return;
+    }
+    write_to_stderr(prefix, context);
+}
+
+/// A report as a `log` record at `error` (asyncio's default handler logs
+/// at `ERROR`), target `aiotask`; `false` when no logger takes it.
+#[cfg(feature = "log")]
+fn log_report(prefix: &str, context: &ExceptionContext) -> bool {
+    if !log::log_enabled!(target: "aiotask", log::Level::Error) {
+        return false;
+    }
+    call_quietly(|| {
+        log::error!(
+            target: "aiotask",
+            "{prefix}{context} (task.name={})",
+            context.task_name().unwrap_or("")
+        );
+    })
+    .is_ok()
+}
+
 fn write_to_stderr(prefix: &str, context: &ExceptionContext) {
     let text = call_quietly(|| format!("{prefix}{context}\n")).unwrap_or_else(|_| {
         format!(

@@ -511,8 +511,7 @@ impl<T: Send + 'static> Shared<T> {
     /// ```
     pub fn report_drop_panic(&self, message: String) {
         self.env.report(
-            ExceptionContext::new(ReportKind::DropPanicked)
-                .with_task(self.repr_for_report())
+            self.report_about(ReportKind::DropPanicked)
                 .with_failure(Failure::from_panic(Box::new(message))),
         );
     }
@@ -534,7 +533,7 @@ impl<T: Send + 'static> Shared<T> {
     /// assert!(!s.destroy_pending());
     /// ```
     pub fn destroy_pending(&self) -> bool {
-        let repr = self.repr_for_report();
+        let report = self.report_about(ReportKind::DestroyedPending);
         let (entries, released) = {
             let mut st = self.lock();
             if st.is_done() {
@@ -543,8 +542,7 @@ impl<T: Send + 'static> Shared<T> {
             st.transition_to_destroyed()
         };
         drop(released);
-        self.env
-            .report(ExceptionContext::new(ReportKind::DestroyedPending).with_task(repr));
+        self.env.report(report);
         drop_entries(entries, &|m| self.report_drop_panic(m));
         true
     }
@@ -557,9 +555,7 @@ impl<T: Send + 'static> Shared<T> {
             if self.env.is_closed() {
                 // The loop that would run it is gone (asyncio raises
                 // `RuntimeError('Event loop is closed')`): say so.
-                self.env.report(
-                    ExceptionContext::new(ReportKind::LoopClosed).with_task(self.repr_for_report()),
-                );
+                self.env.report(self.report_about(ReportKind::LoopClosed));
                 drop_callback(callback, &|m| self.report_drop_panic(m));
                 return;
             }
@@ -683,6 +679,13 @@ impl<T: Send + 'static> Shared<T> {
         crate::repr::render(self.id, self.repr_parts_with(None))
     }
 
+    /// A report of `kind` about this task: its repr and its name.
+    pub(crate) fn report_about(&self, kind: ReportKind) -> ExceptionContext {
+        ExceptionContext::new(kind)
+            .with_task(self.repr_for_report())
+            .with_task_name(self.name())
+    }
+
     /// The repr for a report: a `Debug` of the failure that panics leaves
     /// the report without it, not the runtime unwinding.
     fn repr_for_report(&self) -> String {
@@ -774,10 +777,8 @@ impl<T: Send + 'static> Drop for Shared<T> {
         st.log_traceback = false;
         let entries = std::mem::take(&mut st.entries);
         if let Some(failure) = never_retrieved {
-            let repr = self.repr_for_report();
             self.env.report(
-                ExceptionContext::new(ReportKind::NeverRetrieved)
-                    .with_task(repr)
+                self.report_about(ReportKind::NeverRetrieved)
                     .with_failure(failure),
             );
         }
