@@ -86,7 +86,7 @@ impl Handle {
     /// outside them, or inside another backend's loop.
     ///
     /// ```
-    /// use aiotask_api::{Runtime as _, RuntimeErrorKind};
+    /// use aiotask_api::RuntimeErrorKind;
     /// let rt = aiotask_smol::Runtime::new();
     /// assert_eq!(aiotask_smol::Handle::try_current().unwrap_err().kind(), RuntimeErrorKind::NoRunningLoop);
     /// assert!(rt.run(async { aiotask_smol::Handle::try_current().is_ok() }).unwrap());
@@ -106,7 +106,7 @@ impl Handle {
     /// message that says how to fix it.
     ///
     /// ```
-    /// use aiotask_api::{Runtime as _, RuntimeHandle as _};
+    /// use aiotask_api::RuntimeHandle as _;
     /// let rt = aiotask_smol::Runtime::new();
     /// let v = rt.run(async { aiotask_smol::Handle::current().create_task(async { 7 }).await.unwrap() });
     /// assert_eq!(v.unwrap(), 7);
