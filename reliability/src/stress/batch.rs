@@ -389,12 +389,27 @@ fn callback<H: RuntimeHandle>(
     }
 }
 
+/// How a callback is added: moved into the task (nobody else holds it, so
+/// its destructor runs where the task lets go of it), or by identity, to
+/// be removed.
+enum Adding<'a, T, F> {
+    Moved(F),
+    Removable(&'a DoneCallback<T>),
+}
+
 /// `add_done_callback`, with [`ADDING`] set when `mark`.
-fn add_callback<T: Task>(t: &T, cb: &DoneCallback<T>, mark: bool) {
+fn add_callback<T: Task, F: Fn(&T) + Send + Sync + 'static>(
+    t: &T,
+    cb: Adding<'_, T, F>,
+    mark: bool,
+) {
     if mark {
         ADDING.with(|a| a.set(true));
     }
-    t.add_done_callback_ref(cb);
+    match cb {
+        Adding::Moved(f) => t.add_done_callback(f),
+        Adding::Removable(cb) => t.add_done_callback_ref(cb),
+    }
     if mark {
         ADDING.with(|a| a.set(false));
     }
@@ -567,14 +582,14 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
             let mut due = 0;
             for bit in 0..MAX_EARLY_CALLBACKS {
                 if plan.early() & (1 << bit) != 0 {
-                    let cb = DoneCallback::new(S::callback(&h, &recs, i, plan, bit));
-                    add_callback(&t, &cb, S::MARK_ADDING);
+                    let cb = S::callback(&h, &recs, i, plan, bit);
+                    add_callback(&t, Adding::Moved(cb), S::MARK_ADDING);
                     due += 1;
                 }
             }
             if plan.removable() {
                 let cb = DoneCallback::new(S::callback(&h, &recs, i, plan, REMOVABLE_CALLBACK));
-                add_callback(&t, &cb, S::MARK_ADDING);
+                add_callback(&t, Adding::<_, fn(&_)>::Removable(&cb), S::MARK_ADDING);
                 match t.remove_done_callback(&cb) {
                     1 => {}
                     0 => {
@@ -643,8 +658,8 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
             };
             let awaited = S::awaited(&recs, joined);
             if plans[i].late() {
-                let cb = DoneCallback::new(S::callback(&h, &recs, i, &plans[i], LATE_CALLBACK));
-                add_callback(&t, &cb, S::MARK_ADDING);
+                let cb = S::callback(&h, &recs, i, &plans[i], LATE_CALLBACK);
+                add_callback(&t, Adding::Moved(cb), S::MARK_ADDING);
                 recs.callbacks_due.fetch_add(1, Ordering::SeqCst);
             }
             kept.push((i, t, awaited));
