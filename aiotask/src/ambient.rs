@@ -25,6 +25,7 @@ use crate::Handle;
 /// let rt = aiotask::Runtime::new();
 /// let out = rt.run(async {
 ///     let child = aiotask::spawn(async { "from the child" });
+///     assert!(!child.done()); // it starts at a later tick, never inside spawn
 ///     child.await.unwrap()
 /// });
 /// assert_eq!(out.unwrap(), "from the child");
@@ -90,11 +91,24 @@ where
 /// As [`spawn`].
 ///
 /// ```
+/// use std::time::Duration;
+/// use aiotask::prelude::*; // .catch_cancel()
+///
 /// let rt = aiotask::Runtime::new();
-/// let failed = rt.run(async {
-///     aiotask::spawn_try(async { "x".parse::<u8>() }).await.unwrap_err().is_failed()
-/// });
-/// assert!(failed.unwrap());
+/// rt.run(async {
+///     let parse = aiotask::spawn_try(async { "x".parse::<u8>() });
+///     assert!(parse.await.unwrap_err().is_failed());
+///
+///     // `?` on a caught cancellation re-raises it: the task ends cancelled.
+///     let sleeper = aiotask::spawn_try(async {
+///         aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await?;
+///         Ok::<_, aiotask::CancelledError>("slept")
+///     });
+///     aiotask::yield_now().await;
+///     sleeper.cancel();
+///     assert!(sleeper.await.unwrap_err().is_cancelled());
+/// })
+/// .unwrap();
 /// ```
 #[track_caller]
 pub fn spawn_try<F, T, E>(body: F) -> Task<T>

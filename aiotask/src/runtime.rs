@@ -202,8 +202,10 @@ impl aiotask_api::RuntimeHandle for Handle {
 /// let rt = aiotask::Runtime::new();
 /// assert_eq!(rt.run(async { "ran" }).unwrap(), "ran");
 ///
-/// let native = aiotask::Runtime::from(aiotask::native::Runtime::new());
+/// # #[cfg(feature = "native")] {
+/// let native = aiotask::Runtime::from(aiotask::native::Runtime::new()); // feature `native`
 /// assert_eq!(native.run(async { 1 }).unwrap(), 1);
+/// # }
 /// ```
 ///
 /// It is neither `Send` nor `Sync`, whatever backends are compiled in (a
@@ -212,7 +214,27 @@ impl aiotask_api::RuntimeHandle for Handle {
 /// backend's own type, e.g. `aiotask::tokio::Runtime`.
 ///
 /// Dropping it ends every task still pending: each is reported as
-/// `Task was destroyed but it is pending!` and ends cancelled.
+/// `Task was destroyed but it is pending!` and ends cancelled, so a handle
+/// kept elsewhere still answers, and awaiting it does not hang.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use aiotask::prelude::*;
+///
+/// let rt = aiotask::Runtime::new();
+/// let reports = Arc::new(Mutex::new(Vec::new()));
+/// let sink = reports.clone();
+/// rt.handle().set_exception_handler(Some(Arc::new(move |ctx: &aiotask::ExceptionContext| {
+///     sink.lock().unwrap().push(ctx.kind());
+/// })));
+/// let sleeper = rt.handle().create_task(aiotask::sleep(Duration::from_secs(3600)));
+/// rt.run(aiotask::yield_now()).unwrap(); // the sleeper starts, and sleeps
+///
+/// drop(rt);
+/// assert!(sleeper.cancelled());
+/// assert_eq!(*reports.lock().unwrap(), [aiotask::ReportKind::DestroyedPending]);
+/// ```
 pub struct Runtime {
     kind: RuntimeKind,
     _thread_bound: PhantomData<*const ()>,
@@ -288,8 +310,18 @@ impl Runtime {
     /// inside its own loop: `AlreadyRunning`).
     ///
     /// ```
+    /// use aiotask::prelude::*;
+    ///
     /// let rt = aiotask::Runtime::new();
     /// assert_eq!(rt.run(async { "hi" }).unwrap(), "hi");
+    ///
+    /// // A panicking main task fails: the error says so, the runtime goes on.
+    /// assert!(rt.run(async { panic!("bug") }).unwrap_err().is_panic());
+    ///
+    /// // A handle as `main`: the task's own outcome, its value moved out.
+    /// let task = rt.handle().create_task(async { vec![1, 2, 3] });
+    /// let outcome: Result<Vec<i32>, aiotask::TaskError> = rt.run(task).unwrap();
+    /// assert_eq!(outcome.unwrap(), [1, 2, 3]);
     /// ```
     pub fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
     where

@@ -1,6 +1,10 @@
 //! aiotask's own executor: a single-threaded event loop built for the
 //! `asyncio.Task` contract.
 //!
+//! Through the `aiotask` facade (feature `native`, on by default) this
+//! crate is `aiotask::native`, and `aiotask::Runtime::new()` is one of its
+//! loops; the facade's crate docs are the tutorial.
+//!
 //! # The model
 //!
 //! Like asyncio's loop, a [`Runtime`] runs on one thread, in *ticks*: each
@@ -48,6 +52,7 @@
 //! future in an `UnsafeCell` guarded by the scheduling word. The rules every
 //! `unsafe` block cites are written in the `cell` module; the word's bits
 //! and transitions in the `state` module.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 

@@ -191,9 +191,11 @@ impl Runtime {
     /// ```
     pub fn create_local_task<F>(&self, body: F) -> Task<F::Output>
     where
-        F: Future + 'static,
+        F: IntoFuture,
+        F::IntoFuture: 'static,
         F::Output: Send + 'static,
     {
+        let body = body.into_future();
         NativeCell::spawn(&self.shared, None, async move { Ok(body.await) })
     }
 }
@@ -462,10 +464,14 @@ impl fmt::Debug for Sleep {
 #[track_caller]
 pub fn spawn_local<F>(body: F) -> Task<F::Output>
 where
-    F: Future + 'static,
+    F: IntoFuture,
+    F::IntoFuture: 'static,
     F::Output: Send + 'static,
 {
-    let shared = event_loop::current_shared()
-        .expect("aiotask_native::spawn_local called outside a running native loop");
+    let shared = event_loop::current_shared().expect(
+        "aiotask_native::spawn_local called outside a running native loop: call it from \
+         inside a task or a done callback of an aiotask_native runtime",
+    );
+    let body = body.into_future();
     NativeCell::spawn(&shared, None, async move { Ok(body.await) })
 }

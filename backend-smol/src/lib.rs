@@ -1,6 +1,11 @@
 //! aiotask on smol's stack: Python's `asyncio.Task` contract on
 //! [`async_executor`], with [`async_io`] timers.
 //!
+//! Through the `aiotask` facade (feature `smol`) this crate is
+//! `aiotask::smol`: `aiotask::Runtime::from(aiotask::smol::Runtime::local())`,
+//! or `Runtime::new()` with the feature `default-smol`. The facade's crate
+//! docs are the tutorial.
+//!
 //! # The model
 //!
 //! A task created through a [`Handle`] is a task of the runtime's executor;
@@ -84,6 +89,7 @@
 //! let err = outcome.unwrap().unwrap_err();
 //! assert_eq!(err.cancelled().unwrap().message(), Some("shutting down"));
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 

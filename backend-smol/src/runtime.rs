@@ -377,9 +377,11 @@ impl Runtime {
     /// ```
     pub fn create_local_task<F>(&self, body: F) -> Task<F::Output>
     where
-        F: Future + 'static,
+        F: IntoFuture,
+        F::IntoFuture: 'static,
         F::Output: Send + 'static,
     {
+        let body = body.into_future();
         let Kind::Local {
             executor: Some(executor),
             ..

@@ -1,6 +1,11 @@
 //! aiotask on tokio: Python's `asyncio.Task` contract, where every task is a
 //! real tokio task.
 //!
+//! Through the `aiotask` facade (feature `tokio`) this crate is
+//! `aiotask::tokio`: `aiotask::Runtime::from(aiotask::tokio::Runtime::multi_thread(2))`,
+//! or `Runtime::new()` with the feature `default-tokio`. The facade's crate
+//! docs are the tutorial.
+//!
 //! # The model
 //!
 //! A task created through a [`Handle`] is `tokio::spawn`ed; its future is
@@ -71,6 +76,7 @@
 //! let err = outcome.unwrap().unwrap_err();
 //! assert_eq!(err.cancelled().unwrap().message(), Some("shutting down"));
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 

@@ -11,16 +11,26 @@ use std::sync::Arc;
 /// removing it removes both. Two callbacks made by separate
 /// [`DoneCallback::new`] calls are never equal, even from the same closure.
 ///
-/// `H` is the task handle type the callback receives.
+/// `H` is the task handle type the callback receives, e.g.
+/// `DoneCallback<aiotask::Task<u8>>`.
 ///
 /// ```
-/// use aiotask_api::DoneCallback;
+/// use aiotask::{DoneCallback, Task};
 ///
-/// let a: DoneCallback<u32> = DoneCallback::new(|n: &u32| println!("{n}"));
-/// let b = a.clone();
-/// assert_eq!(a, b);
-/// assert_ne!(a, DoneCallback::new(|n: &u32| println!("{n}")));
-/// a.call(&7);
+/// let rt = aiotask::Runtime::new();
+/// rt.run(async {
+///     let task = aiotask::spawn(async { 1u8 });
+///     let log = |t: &Task<u8>| println!("{} done", t.name());
+///     let a = DoneCallback::new(log);
+///     let b = DoneCallback::new(log); // the same closure, another identity
+///     assert_ne!(a, b);
+///     task.add_done_callback_ref(&a);
+///     task.add_done_callback_ref(&a.clone()); // a clone is `a`: a second entry of it
+///     task.add_done_callback_ref(&b);
+///     assert_eq!(task.remove_done_callback(&a), 2);
+///     assert_eq!(task.remove_done_callback(&b), 1);
+/// })
+/// .unwrap();
 /// ```
 pub struct DoneCallback<H: ?Sized> {
     f: Arc<dyn Fn(&H) + Send + Sync + 'static>,
@@ -28,21 +38,12 @@ pub struct DoneCallback<H: ?Sized> {
 
 impl<H: ?Sized> DoneCallback<H> {
     /// Wraps `f` as a callback with a fresh identity.
-    ///
-    /// ```
-    /// let cb = aiotask_api::DoneCallback::<str>::new(|s| assert!(!s.is_empty()));
-    /// cb.call("done");
-    /// ```
     pub fn new(f: impl Fn(&H) + Send + Sync + 'static) -> Self {
         Self { f: Arc::new(f) }
     }
 
-    /// Calls the callback with the task.
-    ///
-    /// ```
-    /// let cb = aiotask_api::DoneCallback::<i32>::new(|v| assert_eq!(*v, 1));
-    /// cb.call(&1);
-    /// ```
+    /// Calls the callback with the task, as a runtime does once the task is
+    /// done.
     pub fn call(&self, task: &H) {
         (self.f)(task)
     }
@@ -50,7 +51,7 @@ impl<H: ?Sized> DoneCallback<H> {
     /// True when `a` and `b` are the same callback (clones of one `new`).
     ///
     /// ```
-    /// use aiotask_api::DoneCallback;
+    /// use aiotask::DoneCallback;
     /// let a = DoneCallback::<()>::new(|_| {});
     /// assert!(DoneCallback::ptr_eq(&a, &a.clone()));
     /// ```

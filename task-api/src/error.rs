@@ -9,24 +9,39 @@ use std::sync::{Arc, Mutex};
 /// A boxed error value, the form in which a task body's own error is stored.
 ///
 /// ```
-/// let e: aiotask_api::BoxError = "boom".into();
+/// let e: aiotask::BoxError = "boom".into();
 /// assert_eq!(e.to_string(), "boom");
 /// ```
 pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
 /// asyncio's `CancelledError`: the task was cancelled, optionally with a message.
 ///
-/// The message is what `task.cancel_with(msg)` passed. As in CPython 3.13 it
-/// reaches the first retrieval only when the body let the cancellation
-/// propagate: later `result()` calls see a fresh error with no message.
+/// A body meets it where a cancellation is delivered inside a
+/// `catch_cancel`; a reader of a cancelled task's outcome gets it inside
+/// [`TaskError::Cancelled`]. The message is what `task.cancel_with(msg)`
+/// passed. As in CPython 3.13, when the body let the cancellation
+/// propagate, the message is **handed out once**: the first retrieval of
+/// the outcome (an await, `result()` or `exception()`) gets it, and every
+/// later one a fresh error with no message. (A task that cancelled itself
+/// and then returned keeps the message for every reader.)
 ///
 /// ```
-/// use aiotask_api::CancelledError;
+/// use std::time::Duration;
+/// use aiotask::CancelledError;
 ///
-/// let plain = CancelledError::new();
-/// assert_eq!(plain.message(), None);
+/// let rt = aiotask::Runtime::new();
+/// rt.run(async {
+///     let task = aiotask::spawn(aiotask::sleep(Duration::from_secs(3600)));
+///     aiotask::yield_now().await; // it starts and sleeps
+///     task.cancel_with("shutting down");
+///     let first = (&task).await.unwrap_err(); // the awaiter retrieves it first
+///     assert_eq!(first.cancelled(), Some(&CancelledError::with_message("shutting down")));
+///     let later = task.result().unwrap_err();
+///     assert_eq!(later.cancelled(), Some(&CancelledError::new())); // no message now
+/// })
+/// .unwrap();
+///
 /// let why = CancelledError::with_message("shutting down");
-/// assert_eq!(why.message(), Some("shutting down"));
 /// assert_eq!(format!("{why:?}"), "CancelledError(\"shutting down\")");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
@@ -38,7 +53,7 @@ impl CancelledError {
     /// A cancellation with no message (Python's `CancelledError()`).
     ///
     /// ```
-    /// assert_eq!(aiotask_api::CancelledError::new().to_string(), "task cancelled");
+    /// assert_eq!(aiotask::CancelledError::new().to_string(), "task cancelled");
     /// ```
     pub fn new() -> Self {
         Self { message: None }
@@ -47,7 +62,7 @@ impl CancelledError {
     /// A cancellation carrying `message` (Python's `CancelledError(msg)`).
     ///
     /// ```
-    /// let e = aiotask_api::CancelledError::with_message("late");
+    /// let e = aiotask::CancelledError::with_message("late");
     /// assert_eq!(e.to_string(), "task cancelled: late");
     /// ```
     pub fn with_message(message: impl Into<Arc<str>>) -> Self {
@@ -59,7 +74,7 @@ impl CancelledError {
     /// A cancellation whose message may be absent.
     ///
     /// ```
-    /// let e = aiotask_api::CancelledError::from_message(None);
+    /// let e = aiotask::CancelledError::from_message(None);
     /// assert!(e.message().is_none());
     /// ```
     pub fn from_message(message: Option<Arc<str>>) -> Self {
@@ -69,7 +84,7 @@ impl CancelledError {
     /// The message given to `cancel_with`, if any (Python's `e.args`).
     ///
     /// ```
-    /// assert_eq!(aiotask_api::CancelledError::with_message("m").message(), Some("m"));
+    /// assert_eq!(aiotask::CancelledError::with_message("m").message(), Some("m"));
     /// ```
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
@@ -78,7 +93,7 @@ impl CancelledError {
     /// The message as Python prints `e.args`: `()` or `('msg',)`.
     ///
     /// ```
-    /// use aiotask_api::CancelledError;
+    /// use aiotask::CancelledError;
     /// assert_eq!(CancelledError::new().args_repr(), "()");
     /// assert_eq!(CancelledError::with_message("stop now").args_repr(), "('stop now',)");
     /// ```
@@ -176,10 +191,11 @@ impl Error for CancelledError {}
 const TAKEN: &str = "Result was taken: an earlier await or take_result() moved the value out.";
 
 /// asyncio's `InvalidStateError`: the call needs a done task and this one is
-/// pending, or (Rust only) its value was moved out already.
+/// pending, or (Rust only) its value was moved out already
+/// ([`is_result_taken`](Self::is_result_taken)).
 ///
 /// ```
-/// use aiotask_api::InvalidStateError;
+/// use aiotask::InvalidStateError;
 ///
 /// let e = InvalidStateError::result_not_set();
 /// assert_eq!(e.to_string(), "Result is not set.");
@@ -193,7 +209,7 @@ impl InvalidStateError {
     /// The error of `result()` on a pending task.
     ///
     /// ```
-    /// assert!(aiotask_api::InvalidStateError::result_not_set().to_string().contains("Result"));
+    /// assert!(aiotask::InvalidStateError::result_not_set().to_string().contains("Result"));
     /// ```
     pub fn result_not_set() -> Self {
         Self {
@@ -204,7 +220,7 @@ impl InvalidStateError {
     /// The error of `exception()` on a pending task.
     ///
     /// ```
-    /// let e = aiotask_api::InvalidStateError::exception_not_set();
+    /// let e = aiotask::InvalidStateError::exception_not_set();
     /// assert_eq!(e.to_string(), "Exception is not set.");
     /// ```
     pub fn exception_not_set() -> Self {
@@ -220,9 +236,19 @@ impl InvalidStateError {
     /// asyncio has no such state: a Python value is shared, not moved.
     ///
     /// ```
-    /// let e = aiotask_api::InvalidStateError::result_taken();
-    /// assert!(e.is_result_taken());
-    /// assert!(!aiotask_api::InvalidStateError::result_not_set().is_result_taken());
+    /// use aiotask::TaskError;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { vec![1, 2, 3] });
+    ///     let reader = task.clone();
+    ///     assert_eq!(task.await.unwrap(), [1, 2, 3]); // by value: moved out
+    ///     match reader.result() {
+    ///         Err(TaskError::InvalidState(e)) => assert!(e.is_result_taken()),
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// })
+    /// .unwrap();
     /// ```
     pub fn result_taken() -> Self {
         Self { what: TAKEN }
@@ -232,7 +258,7 @@ impl InvalidStateError {
     /// and its value was moved out, rather than not set yet.
     ///
     /// ```
-    /// assert!(aiotask_api::InvalidStateError::result_taken().is_result_taken());
+    /// assert!(aiotask::InvalidStateError::result_taken().is_result_taken());
     /// ```
     pub fn is_result_taken(&self) -> bool {
         self.what == TAKEN
@@ -241,7 +267,7 @@ impl InvalidStateError {
     /// The text of the error, as CPython's C implementation words it.
     ///
     /// ```
-    /// assert_eq!(aiotask_api::InvalidStateError::result_not_set().message(), "Result is not set.");
+    /// assert_eq!(aiotask::InvalidStateError::result_not_set().message(), "Result is not set.");
     /// ```
     pub fn message(&self) -> &'static str {
         self.what
@@ -269,7 +295,7 @@ impl Error for InvalidStateError {}
 /// every `await` and `result()`.
 ///
 /// ```
-/// use aiotask_api::Failure;
+/// use aiotask::Failure;
 ///
 /// #[derive(Debug)]
 /// struct Boom;
@@ -333,7 +359,7 @@ impl Failure {
     /// A failure holding an error value the body returned.
     ///
     /// ```
-    /// let f = aiotask_api::Failure::from_error(std::io::Error::other("disk"));
+    /// let f = aiotask::Failure::from_error(std::io::Error::other("disk"));
     /// assert!(!f.is_panic());
     /// ```
     pub fn from_error(error: impl Into<BoxError>) -> Self {
@@ -346,7 +372,7 @@ impl Failure {
     ///
     /// ```
     /// let payload = std::panic::catch_unwind(|| panic!("bad")).unwrap_err();
-    /// let f = aiotask_api::Failure::from_panic(payload);
+    /// let f = aiotask::Failure::from_panic(payload);
     /// assert!(f.is_panic());
     /// assert_eq!(f.panic_message(), Some("bad"));
     /// ```
@@ -363,7 +389,7 @@ impl Failure {
     /// True when the task panicked rather than returned an error.
     ///
     /// ```
-    /// assert!(!aiotask_api::Failure::from_error("e").is_panic());
+    /// assert!(!aiotask::Failure::from_error("e").is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(*self.inner, FailureRepr::Panic { .. })
@@ -372,7 +398,7 @@ impl Failure {
     /// The panic message when the payload was a string.
     ///
     /// ```
-    /// assert_eq!(aiotask_api::Failure::from_error("e").panic_message(), None);
+    /// assert_eq!(aiotask::Failure::from_error("e").panic_message(), None);
     /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &*self.inner {
@@ -387,7 +413,7 @@ impl Failure {
     ///
     /// ```
     /// let payload = std::panic::catch_unwind(|| panic!("p")).unwrap_err();
-    /// let f = aiotask_api::Failure::from_panic(payload);
+    /// let f = aiotask::Failure::from_panic(payload);
     /// assert!(f.take_panic_payload().is_some());
     /// assert!(f.take_panic_payload().is_none());
     /// ```
@@ -403,7 +429,7 @@ impl Failure {
     /// The error the body returned, when it did not panic.
     ///
     /// ```
-    /// let f = aiotask_api::Failure::from_error("no route");
+    /// let f = aiotask::Failure::from_error("no route");
     /// assert_eq!(f.error().unwrap().to_string(), "no route");
     /// ```
     pub fn error(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
@@ -416,7 +442,7 @@ impl Failure {
     /// True when the stored error is of type `E`.
     ///
     /// ```
-    /// let f = aiotask_api::Failure::from_error(std::fmt::Error);
+    /// let f = aiotask::Failure::from_error(std::fmt::Error);
     /// assert!(f.is::<std::fmt::Error>());
     /// ```
     pub fn is<E: Error + 'static>(&self) -> bool {
@@ -426,7 +452,7 @@ impl Failure {
     /// The stored error as its original type `E`.
     ///
     /// ```
-    /// let f = aiotask_api::Failure::from_error(std::fmt::Error);
+    /// let f = aiotask::Failure::from_error(std::fmt::Error);
     /// assert_eq!(f.downcast_ref::<std::fmt::Error>(), Some(&std::fmt::Error));
     /// ```
     pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
@@ -436,7 +462,7 @@ impl Failure {
     /// True when both handles name the same failure (Python's `is`).
     ///
     /// ```
-    /// use aiotask_api::Failure;
+    /// use aiotask::Failure;
     /// let a = Failure::from_error("x");
     /// assert!(Failure::ptr_eq(&a, &a.clone()));
     /// assert!(!Failure::ptr_eq(&a, &Failure::from_error("x")));
@@ -481,20 +507,30 @@ impl Error for Failure {
 
 /// Why a task has no value to give: what `result()` and `await` raise.
 ///
-/// Awaiting a task gives `Ok(value)`, or `Cancelled` / `Failed`; it never
-/// gives `InvalidState`, which only `result()` and `exception()` return for a
-/// task that is still pending.
+/// Awaiting a task gives `Ok(value)`, or `Cancelled` / `Failed`. It gives
+/// `InvalidState` only for a value an earlier read moved out
+/// ([`InvalidStateError::is_result_taken`]): waiting is what an await is
+/// for, so "not done yet" is an error of `result()` and `exception()`
+/// alone. `Runtime` comes from `run` and `run_until_complete`, which refused
+/// the call.
 ///
 /// A body may use `?` on a [`CancelledError`] to let a caught cancellation
 /// propagate: `From<CancelledError>` builds the `Cancelled` variant.
 ///
 /// ```
-/// use aiotask_api::{CancelledError, Failure, TaskError};
+/// let rt = aiotask::Runtime::new();
+/// rt.run(async {
+///     let value = aiotask::spawn(async { 1 });
+///     let failed = aiotask::spawn_try(async { "x".parse::<u8>() });
+///     let cancelled = aiotask::spawn(async { 2 });
+///     cancelled.cancel();
+///     assert!(failed.result().unwrap_err().is_invalid_state()); // not done yet
 ///
-/// let c: TaskError = CancelledError::with_message("bye").into();
-/// assert_eq!(c.cancelled().and_then(|e| e.message()), Some("bye"));
-/// let f = TaskError::Failed(Failure::from_error("bad input"));
-/// assert!(f.is_failed() && !f.is_cancelled());
+///     assert_eq!(value.await.unwrap(), 1);
+///     assert!(failed.await.unwrap_err().is_failed());
+///     assert!(cancelled.await.unwrap_err().is_cancelled());
+/// })
+/// .unwrap();
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -514,7 +550,7 @@ impl TaskError {
     /// True for [`TaskError::Cancelled`].
     ///
     /// ```
-    /// assert!(aiotask_api::TaskError::from(aiotask_api::CancelledError::new()).is_cancelled());
+    /// assert!(aiotask::TaskError::from(aiotask::CancelledError::new()).is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Self::Cancelled(_))
@@ -523,7 +559,7 @@ impl TaskError {
     /// True for [`TaskError::Failed`].
     ///
     /// ```
-    /// let e = aiotask_api::TaskError::Failed(aiotask_api::Failure::from_error("x"));
+    /// let e = aiotask::TaskError::Failed(aiotask::Failure::from_error("x"));
     /// assert!(e.is_failed());
     /// ```
     pub fn is_failed(&self) -> bool {
@@ -533,7 +569,7 @@ impl TaskError {
     /// True for [`TaskError::InvalidState`].
     ///
     /// ```
-    /// let e = aiotask_api::TaskError::InvalidState(aiotask_api::InvalidStateError::result_not_set());
+    /// let e = aiotask::TaskError::InvalidState(aiotask::InvalidStateError::result_not_set());
     /// assert!(e.is_invalid_state());
     /// ```
     pub fn is_invalid_state(&self) -> bool {
@@ -544,7 +580,7 @@ impl TaskError {
     /// failure is a panic).
     ///
     /// ```
-    /// use aiotask_api::{Failure, TaskError};
+    /// use aiotask::{Failure, TaskError};
     /// let payload = std::panic::catch_unwind(|| panic!("bad")).unwrap_err();
     /// assert!(TaskError::Failed(Failure::from_panic(payload)).is_panic());
     /// assert!(!TaskError::Failed(Failure::from_error("e")).is_panic());
@@ -563,7 +599,7 @@ impl TaskError {
     /// `Err(self)` when there is no payload to hand out.
     ///
     /// ```
-    /// use aiotask_api::{Failure, TaskError};
+    /// use aiotask::{Failure, TaskError};
     /// let payload = std::panic::catch_unwind(|| panic!("bad")).unwrap_err();
     /// let err = TaskError::Failed(Failure::from_panic(payload));
     /// let payload = err.into_panic().unwrap();
@@ -580,7 +616,7 @@ impl TaskError {
     /// The cancellation, when this is one.
     ///
     /// ```
-    /// let e = aiotask_api::TaskError::from(aiotask_api::CancelledError::new());
+    /// let e = aiotask::TaskError::from(aiotask::CancelledError::new());
     /// assert!(e.cancelled().is_some());
     /// ```
     pub fn cancelled(&self) -> Option<&CancelledError> {
@@ -593,7 +629,7 @@ impl TaskError {
     /// The runtime's refusal, when this is one.
     ///
     /// ```
-    /// use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError};
+    /// use aiotask::{RuntimeError, RuntimeErrorKind, TaskError};
     /// let e = TaskError::from(RuntimeError::new(RuntimeErrorKind::AlreadyRunning));
     /// assert_eq!(e.runtime_error().map(|r| r.kind()), Some(RuntimeErrorKind::AlreadyRunning));
     /// ```
@@ -607,7 +643,7 @@ impl TaskError {
     /// The failure, when this is one.
     ///
     /// ```
-    /// let e = aiotask_api::TaskError::Failed(aiotask_api::Failure::from_error("x"));
+    /// let e = aiotask::TaskError::Failed(aiotask::Failure::from_error("x"));
     /// assert_eq!(e.failure().unwrap().to_string(), "x");
     /// ```
     pub fn failure(&self) -> Option<&Failure> {
@@ -629,7 +665,7 @@ impl TaskError {
     /// with `?`. Any other error fails the task.
     ///
     /// ```
-    /// use aiotask_api::{CancelledError, TaskError};
+    /// use aiotask::{CancelledError, TaskError};
     /// assert!(TaskError::from_body_error(CancelledError::new()).is_cancelled());
     /// assert!(TaskError::from_body_error(std::fmt::Error).is_failed());
     /// let io = std::io::Error::from(CancelledError::with_message("bye"));
@@ -691,7 +727,7 @@ fn find_cancellation(error: &(dyn Error + 'static)) -> Option<CancelledError> {
 /// std's I/O loops retry.
 ///
 /// ```
-/// use aiotask_api::CancelledError;
+/// use aiotask::CancelledError;
 /// fn body(caught: CancelledError) -> std::io::Result<()> {
 ///     Err(caught)?; // re-raise
 ///     Ok(())

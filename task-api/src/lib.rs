@@ -9,6 +9,13 @@
 //! done callbacks with Python's identity rules ([`DoneCallback`]) and the
 //! reports a runtime hands to its exception handler ([`ExceptionContext`]).
 //!
+//! Applications do not depend on this crate: the `aiotask` facade
+//! re-exports every type here (`aiotask::CancelledError` is
+//! [`CancelledError`]) and the traits as `aiotask::traits`, and the
+//! examples of this crate's items are written against it, as an
+//! application writes them. This crate is for backends and for code that
+//! names the contract alone.
+//!
 //! The reference behaviour is CPython 3.13's `asyncio.Task`:
 //!
 //! | Python                         | here                                       |
@@ -29,6 +36,7 @@
 //! assert!(err.is_cancelled());
 //! assert_eq!(err.to_string(), "task cancelled: stop now");
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 

@@ -8,7 +8,7 @@ use crate::Failure;
 /// Which report this is.
 ///
 /// ```
-/// use aiotask_api::ReportKind;
+/// use aiotask::ReportKind;
 /// assert_eq!(ReportKind::NeverRetrieved.message(), "Task exception was never retrieved");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,7 +36,7 @@ impl ReportKind {
     /// asyncio's message for this kind of report.
     ///
     /// ```
-    /// use aiotask_api::ReportKind;
+    /// use aiotask::ReportKind;
     /// assert_eq!(ReportKind::DestroyedPending.message(), "Task was destroyed but it is pending!");
     /// ```
     pub fn message(self) -> &'static str {
@@ -54,7 +54,7 @@ impl ReportKind {
 /// One report: the dictionary asyncio passes to its exception handler.
 ///
 /// ```
-/// use aiotask_api::{ExceptionContext, Failure, ReportKind};
+/// use aiotask::{ExceptionContext, Failure, ReportKind};
 ///
 /// let ctx = ExceptionContext::new(ReportKind::NeverRetrieved)
 ///     .with_task("<Task finished name='Boom' exception=\"k\">")
@@ -75,7 +75,7 @@ impl ExceptionContext {
     /// A report of `kind` with asyncio's message for it.
     ///
     /// ```
-    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom);
+    /// let ctx = aiotask::ExceptionContext::new(aiotask::ReportKind::Custom);
     /// assert!(ctx.task().is_none());
     /// ```
     pub fn new(kind: ReportKind) -> Self {
@@ -91,7 +91,7 @@ impl ExceptionContext {
     /// Replaces the message.
     ///
     /// ```
-    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom).with_message("disk full");
+    /// let ctx = aiotask::ExceptionContext::new(aiotask::ReportKind::Custom).with_message("disk full");
     /// assert_eq!(ctx.message(), "disk full");
     /// ```
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
@@ -102,7 +102,7 @@ impl ExceptionContext {
     /// Names the task concerned, by its repr.
     ///
     /// ```
-    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom).with_task("<Task pending name='T'>");
+    /// let ctx = aiotask::ExceptionContext::new(aiotask::ReportKind::Custom).with_task("<Task pending name='T'>");
     /// assert_eq!(ctx.task(), Some("<Task pending name='T'>"));
     /// ```
     pub fn with_task(mut self, repr: impl Into<String>) -> Self {
@@ -114,7 +114,7 @@ impl ExceptionContext {
     /// index by it (the `tracing` and `log` reports carry it as a field).
     ///
     /// ```
-    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom).with_task_name("conn-7");
+    /// let ctx = aiotask::ExceptionContext::new(aiotask::ReportKind::Custom).with_task_name("conn-7");
     /// assert_eq!(ctx.task_name(), Some("conn-7"));
     /// ```
     pub fn with_task_name(mut self, name: impl Into<String>) -> Self {
@@ -125,8 +125,8 @@ impl ExceptionContext {
     /// Attaches the failure concerned.
     ///
     /// ```
-    /// let ctx = aiotask_api::ExceptionContext::new(aiotask_api::ReportKind::Custom)
-    ///     .with_failure(aiotask_api::Failure::from_error("e"));
+    /// let ctx = aiotask::ExceptionContext::new(aiotask::ReportKind::Custom)
+    ///     .with_failure(aiotask::Failure::from_error("e"));
     /// assert!(ctx.failure().is_some());
     /// ```
     pub fn with_failure(mut self, failure: Failure) -> Self {
@@ -135,11 +135,6 @@ impl ExceptionContext {
     }
 
     /// The kind of report.
-    ///
-    /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// assert_eq!(ExceptionContext::new(ReportKind::Custom).kind(), ReportKind::Custom);
-    /// ```
     pub fn kind(&self) -> ReportKind {
         self.kind
     }
@@ -147,7 +142,7 @@ impl ExceptionContext {
     /// The message (asyncio's `context['message']`).
     ///
     /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
+    /// use aiotask::{ExceptionContext, ReportKind};
     /// assert_eq!(ExceptionContext::new(ReportKind::CallbackPanicked).message(), "Exception in callback");
     /// ```
     pub fn message(&self) -> &str {
@@ -155,31 +150,16 @@ impl ExceptionContext {
     }
 
     /// The repr of the task concerned (asyncio's `context['future']` / `['task']`).
-    ///
-    /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// assert_eq!(ExceptionContext::new(ReportKind::Custom).task(), None);
-    /// ```
     pub fn task(&self) -> Option<&str> {
         self.task.as_deref()
     }
 
     /// The name of the task concerned, when the report names one.
-    ///
-    /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// assert_eq!(ExceptionContext::new(ReportKind::Custom).task_name(), None);
-    /// ```
     pub fn task_name(&self) -> Option<&str> {
         self.task_name.as_deref()
     }
 
     /// The failure concerned (asyncio's `context['exception']`).
-    ///
-    /// ```
-    /// use aiotask_api::{ExceptionContext, ReportKind};
-    /// assert!(ExceptionContext::new(ReportKind::Custom).failure().is_none());
-    /// ```
     pub fn failure(&self) -> Option<&Failure> {
         self.failure.as_ref()
     }
@@ -204,18 +184,30 @@ impl fmt::Display for ExceptionContext {
     }
 }
 
-/// A runtime's exception handler (asyncio's `loop.set_exception_handler`).
+/// A runtime's exception handler (asyncio's `loop.set_exception_handler`),
+/// installed with the handle's `set_exception_handler`. It runs where the
+/// report is made, on whichever thread that is; a handler that panics is
+/// reported on standard error, and the runtime goes on.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use aiotask_api::{ExceptionContext, ExceptionHandler, ReportKind};
+/// use aiotask::prelude::*;
+/// use aiotask::{ExceptionContext, ExceptionHandler, ReportKind};
 ///
 /// let seen = Arc::new(Mutex::new(Vec::new()));
 /// let sink = seen.clone();
 /// let handler: ExceptionHandler = Arc::new(move |ctx: &ExceptionContext| {
 ///     sink.lock().unwrap().push(ctx.kind());
 /// });
-/// handler(&ExceptionContext::new(ReportKind::Custom));
-/// assert_eq!(*seen.lock().unwrap(), [ReportKind::Custom]);
+/// let rt = aiotask::Runtime::new();
+/// rt.handle().set_exception_handler(Some(handler));
+/// rt.run(async {
+///     let task = aiotask::spawn(async {});
+///     task.add_done_callback(|_| panic!("a bug in a callback"));
+///     let _ = (&task).await;
+///     aiotask::yield_now().await; // the callback runs, panics, and is reported
+/// })
+/// .unwrap();
+/// assert_eq!(*seen.lock().unwrap(), [ReportKind::CallbackPanicked]);
 /// ```
 pub type ExceptionHandler = Arc<dyn Fn(&ExceptionContext) + Send + Sync + 'static>;

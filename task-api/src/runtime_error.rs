@@ -12,11 +12,16 @@ use std::fmt;
 /// given.
 ///
 /// ```
-/// use aiotask_api::{RuntimeError, RuntimeErrorKind};
+/// use aiotask::prelude::*;
+/// use aiotask::RuntimeErrorKind;
 ///
-/// let e = RuntimeError::new(RuntimeErrorKind::AlreadyRunning);
-/// assert_eq!(e.kind(), RuntimeErrorKind::AlreadyRunning);
-/// assert_eq!(e.to_string(), "This event loop is already running");
+/// let (ours, other) = (aiotask::Runtime::new(), aiotask::Runtime::new());
+/// let task = ours.handle().create_task(async { 1 });
+/// let err = other.run_until_complete(&task).unwrap_err();
+/// let refused = err.runtime_error().unwrap();
+/// assert_eq!(refused.kind(), RuntimeErrorKind::OtherRuntime);
+/// assert!(refused.to_string().contains("different loop")); // asyncio's words
+/// assert_eq!(ours.run_until_complete(&task).unwrap(), 1); // the task is untouched
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RuntimeError {
@@ -26,8 +31,10 @@ pub struct RuntimeError {
 /// What a [`RuntimeError`] is about.
 ///
 /// ```
-/// use aiotask_api::RuntimeErrorKind;
-/// assert_ne!(RuntimeErrorKind::AlreadyRunning, RuntimeErrorKind::Closed);
+/// use aiotask::{Handle, RuntimeErrorKind};
+///
+/// // Outside every task and callback, no loop is running.
+/// assert_eq!(Handle::try_current().unwrap_err().kind(), RuntimeErrorKind::NoRunningLoop);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -51,22 +58,12 @@ pub enum RuntimeErrorKind {
 }
 
 impl RuntimeError {
-    /// The error of `kind`.
-    ///
-    /// ```
-    /// let e = aiotask_api::RuntimeError::new(aiotask_api::RuntimeErrorKind::Closed);
-    /// assert_eq!(e.message(), "Event loop is closed");
-    /// ```
+    /// The error of `kind` (for runtimes: they make the errors users see).
     pub fn new(kind: RuntimeErrorKind) -> Self {
         Self { kind }
     }
 
     /// What the error is about.
-    ///
-    /// ```
-    /// use aiotask_api::{RuntimeError, RuntimeErrorKind};
-    /// assert_eq!(RuntimeError::new(RuntimeErrorKind::OtherRuntime).kind(), RuntimeErrorKind::OtherRuntime);
-    /// ```
     pub fn kind(&self) -> RuntimeErrorKind {
         self.kind
     }
@@ -74,8 +71,10 @@ impl RuntimeError {
     /// The text of the error, worded as asyncio words it where it has one.
     ///
     /// ```
-    /// use aiotask_api::{RuntimeError, RuntimeErrorKind};
-    /// assert!(RuntimeError::new(RuntimeErrorKind::OtherRuntime).message().contains("different loop"));
+    /// use aiotask::{RuntimeError, RuntimeErrorKind};
+    /// let e = RuntimeError::new(RuntimeErrorKind::AlreadyRunning);
+    /// assert_eq!(e.message(), "This event loop is already running");
+    /// assert_eq!(e.to_string(), e.message()); // its Display
     /// ```
     pub fn message(&self) -> &'static str {
         match self.kind {

@@ -23,39 +23,44 @@ use crate::{DoneCallback, Failure, TaskError};
 /// value (an [`AnyTask`], a report) shows its type: `result=<i32>`.
 ///
 /// ```
-/// fn assert_output<T: aiotask_api::TaskOutput>() {}
-/// assert_output::<u64>();
-/// assert_output::<std::net::TcpStream>(); // neither Clone nor Debug-printed
-/// assert_output::<std::io::Result<Vec<u8>>>();
+/// /// Neither `Clone` nor `Debug`: still a task's value.
+/// struct Socket {
+///     fd: i32,
+/// }
+///
+/// let rt = aiotask::Runtime::new();
+/// let socket = rt.run(async {
+///     let task = aiotask::spawn(async { Socket { fd: 3 } });
+///     task.await.unwrap() // by value: moved out, no `Clone` needed
+/// });
+/// assert_eq!(socket.unwrap().fd, 3);
 /// ```
 pub trait TaskOutput: Send + 'static {}
 impl<T: Send + 'static> TaskOutput for T {}
 
-/// A task's identity, unique in the process.
+/// A task's identity, unique in the process: the same for every clone of
+/// a handle and for the [`AnyTask`] of the same task.
 ///
 /// ```
-/// let id = aiotask_api::TaskId::new(7);
-/// assert_eq!(id.get(), 7);
-/// assert_eq!(id.to_string(), "7");
+/// use aiotask::prelude::*;
+///
+/// let rt = aiotask::Runtime::new();
+/// let a = rt.handle().create_task(async {});
+/// let b = rt.handle().create_task(async {});
+/// assert_eq!(a.id(), a.clone().id()); // a clone is the same task
+/// assert_eq!(a.id(), a.as_any_task().id());
+/// assert_ne!(a.id(), b.id());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(u64);
 
 impl TaskId {
-    /// Wraps a raw id.
-    ///
-    /// ```
-    /// assert_eq!(aiotask_api::TaskId::new(1), aiotask_api::TaskId::new(1));
-    /// ```
+    /// Wraps a raw id (for backends: a task's id comes from its runtime).
     pub const fn new(id: u64) -> Self {
         Self(id)
     }
 
-    /// The raw id.
-    ///
-    /// ```
-    /// assert_eq!(aiotask_api::TaskId::new(3).get(), 3);
-    /// ```
+    /// The raw id, as `Display` prints it.
     pub const fn get(self) -> u64 {
         self.0
     }
@@ -81,13 +86,24 @@ impl fmt::Display for TaskId {
 /// [`TaskOutput`]). Awaiting a task from inside another task also forwards
 /// a cancel of the awaiter to the awaited task, as asyncio does.
 ///
+/// Applications use the concrete handle, `aiotask::Task<T>`, whose own
+/// methods are these; the trait is for code generic over backends
+/// (`aiotask::traits::Task`). The examples run on the `aiotask` facade.
+///
 /// ```
-/// use aiotask_api::Task;
+/// use aiotask::prelude::*;
+/// use aiotask::traits::Task;
 ///
 /// // Generic code over any backend's handle:
 /// fn describe<T: Task>(task: &T) -> String {
 ///     format!("{} done={} cancelled={}", task.name(), task.done(), task.cancelled())
 /// }
+///
+/// let rt = aiotask::Runtime::new();
+/// let task = rt.handle().create_named_task("w", async { 1 });
+/// assert_eq!(describe(&task), "w done=false cancelled=false");
+/// rt.run_until_complete(&task).unwrap();
+/// assert_eq!(describe(&task), "w done=true cancelled=false");
 /// ```
 pub trait Task:
     Clone
@@ -100,46 +116,103 @@ pub trait Task:
     /// The value the task's body returns.
     type Value: TaskOutput;
 
-    /// The task's identity.
-    ///
-    /// ```
-    /// fn same<T: aiotask_api::Task>(a: &T, b: &T) -> bool { a.id() == b.id() }
-    /// ```
+    /// The task's identity: equal for every clone of the handle, unique in
+    /// the process ([`TaskId`]).
     fn id(&self) -> crate::TaskId;
 
     /// Requests cancellation (Python's `task.cancel()`).
     ///
     /// Returns `true` for any task that is not done, even one already asked
     /// to cancel and even when the body later suppresses the cancellation;
-    /// `false` only for a done task. Delivery happens at the task's next
-    /// suspension point. Works from any thread.
+    /// `false` only for a done task. Each call counts one request
+    /// ([`cancelling`](Task::cancelling)), but requests made before
+    /// delivery are delivered as one cancellation, at the task's next
+    /// suspension point. A task not started yet runs none of its body.
+    /// Works from any thread.
     ///
     /// ```
-    /// fn stop<T: aiotask_api::Task>(t: &T) -> bool { t.cancel() }
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {
+    ///         let first = aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await;
+    ///         let second = aiotask::yield_now().catch_cancel().await;
+    ///         (first.is_err(), second.is_ok()) // caught once, then left alone
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///
+    ///     assert!(task.cancel());
+    ///     assert!(task.cancel()); // already cancelling: still true
+    ///     assert_eq!(task.cancelling(), 2);
+    ///
+    ///     assert_eq!((&task).await.unwrap(), (true, true)); // one delivery, suppressed
+    ///     assert!(!task.cancelled()); // though cancel() said true twice
+    ///     assert!(!task.cancel()); // done: false
+    /// })
+    /// .unwrap();
     /// ```
     fn cancel(&self) -> bool;
 
     /// Requests cancellation with a message (Python's `task.cancel(msg)`).
     ///
-    /// The message reaches the body as [`CancelledError::message`](crate::CancelledError::message).
+    /// The message reaches the body as [`CancelledError::message`](crate::CancelledError::message),
+    /// and, when the body lets the cancellation propagate, the first reader
+    /// of the outcome (see [`result`](Task::result): it is handed out
+    /// once). Of several requests made while the task waits in an await,
+    /// the first message is delivered; of requests made before it started,
+    /// or while a step of it is queued, the last.
     ///
     /// ```
-    /// fn stop<T: aiotask_api::Task>(t: &T) -> bool { t.cancel_with("shutting down") }
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {
+    ///         match aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await {
+    ///             Ok(()) => String::from("slept"),
+    ///             Err(e) => format!("stopped: {}", e.message().unwrap_or("")),
+    ///         }
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///     task.cancel_with("deploy");
+    ///     task.cancel_with("shutdown"); // counted, but its message is not the one delivered
+    ///     assert_eq!(task.await.unwrap(), "stopped: deploy");
+    /// })
+    /// .unwrap();
     /// ```
     fn cancel_with(&self, message: &str) -> bool;
 
     /// True once the task ended cancelled (Python's `cancelled()`).
     ///
+    /// Not the same as "[`cancel`](Task::cancel) was called": a body that
+    /// suppresses the cancellation finishes normally, and a task can end
+    /// cancelled with no request at all, when its body returns a
+    /// cancellation, e.g. the outcome of a cancelled task it awaited.
+    ///
     /// ```
-    /// fn gone<T: aiotask_api::Task>(t: &T) -> bool { t.cancelled() }
+    /// use std::time::Duration;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let child = aiotask::spawn(aiotask::sleep(Duration::from_secs(3600)));
+    ///     let awaited = child.clone();
+    ///     // The body's Err(TaskError::Cancelled(_)) is the child's, passed on.
+    ///     let parent = aiotask::spawn_try(async move { awaited.await });
+    ///     child.cancel();
+    ///     let _ = (&parent).await;
+    ///     assert!(parent.cancelled());
+    ///     assert_eq!(parent.cancelling(), 0); // nobody asked it to
+    /// })
+    /// .unwrap();
     /// ```
     fn cancelled(&self) -> bool;
 
-    /// True once the task ended in any way (Python's `done()`).
-    ///
-    /// ```
-    /// fn finished<T: aiotask_api::Task>(t: &T) -> bool { t.done() }
-    /// ```
+    /// True once the task ended in any way (Python's `done()`): with a
+    /// value, a failure or cancelled. Only the task's own step ends it:
+    /// [`cancel`](Task::cancel) never makes a task done by itself.
     fn done(&self) -> bool;
 
     /// The task's value (Python's `result()`).
@@ -152,8 +225,35 @@ pub trait Task:
     /// A clone of the value: every call, and every reader, gets it. For a
     /// value that is not `Clone`, see [`take_result`](Task::take_result).
     ///
+    /// A cancellation's message is handed out **once**, as in CPython 3.13:
+    /// when the body let the cancellation propagate, the first read of the
+    /// outcome (this, [`exception`](Task::exception), or an await) gets the
+    /// [`CancelledError`](crate::CancelledError) with its message, and every
+    /// later read a fresh one without it.
+    ///
     /// ```
-    /// fn value<T: aiotask_api::Task<Value = u8>>(t: &T) -> Option<u8> { t.result().ok() }
+    /// use std::time::Duration;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { String::from("v") });
+    ///     assert!(task.result().unwrap_err().is_invalid_state()); // pending
+    ///     let _ = (&task).await;
+    ///     assert_eq!(task.result().unwrap(), "v");
+    ///     assert_eq!(task.result().unwrap(), "v"); // a clone, every time
+    ///
+    ///     let sleeper = aiotask::spawn(aiotask::sleep(Duration::from_secs(3600)));
+    ///     aiotask::yield_now().await; // it starts and sleeps
+    ///     sleeper.cancel_with("stop");
+    ///     while !sleeper.done() {
+    ///         aiotask::yield_now().await; // wait, without reading the outcome
+    ///     }
+    ///     let first = sleeper.result().unwrap_err();
+    ///     assert_eq!(first.cancelled().unwrap().message(), Some("stop"));
+    ///     let later = sleeper.result().unwrap_err();
+    ///     assert_eq!(later.cancelled().unwrap().message(), None); // handed out once
+    /// })
+    /// .unwrap();
     /// ```
     fn result(&self) -> Result<Self::Value, TaskError>
     where
@@ -169,17 +269,44 @@ pub trait Task:
     /// As [`result`](Task::result), and `InvalidState` once taken.
     ///
     /// ```
-    /// fn value<T: aiotask_api::Task>(t: &T) -> Option<T::Value> { t.take_result().ok() }
+    /// #[derive(Debug)]
+    /// struct Token(u32); // not Clone
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { Token(7) });
+    ///     while !task.done() {
+    ///         aiotask::yield_now().await;
+    ///     }
+    ///     assert_eq!(task.take_result().unwrap().0, 7); // moved out
+    ///     let again = task.take_result().unwrap_err();
+    ///     assert!(matches!(again, aiotask::TaskError::InvalidState(e) if e.is_result_taken()));
+    ///     assert!(format!("{task:?}").ends_with("result=<taken>>"));
+    /// })
+    /// .unwrap();
     /// ```
     fn take_result(&self) -> Result<Self::Value, TaskError>;
 
     /// A future of the outcome that clones the value, leaving this handle
-    /// and every other reader able to read it: `(&task).await`.
+    /// and every other reader able to read it: `(&task).await`. Many tasks
+    /// may await one task; each gets the value.
     ///
     /// ```
-    /// async fn twice<T: aiotask_api::Task<Value = u8>>(t: T) -> u8 {
-    ///     t.join().await.unwrap() + t.join().await.unwrap()
-    /// }
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let config = aiotask::spawn(async { String::from("loaded") });
+    ///     let readers: Vec<_> = (0..2)
+    ///         .map(|_| {
+    ///             let config = config.clone();
+    ///             aiotask::spawn(async move { config.join().await.unwrap() })
+    ///         })
+    ///         .collect();
+    ///     for reader in readers {
+    ///         assert_eq!(reader.await.unwrap(), "loaded");
+    ///     }
+    ///     assert_eq!(config.result().unwrap(), "loaded"); // still there
+    /// })
+    /// .unwrap();
     /// ```
     fn join(&self) -> <Self as IntoFuture>::IntoFuture
     where
@@ -191,14 +318,37 @@ pub trait Task:
     /// waits *and* when the awaited task ends cancelled; `Ok(Err(_))` is a
     /// failure (never a cancellation), `Ok(Ok(v))` the value, moved out.
     ///
+    /// A plain `worker.await` instead gives the awaited task's cancellation
+    /// as a value, `Err(TaskError::Cancelled(_))`, which the body must pass
+    /// on itself (`?` in a `spawn_try` body) to end cancelled as Python's
+    /// uncaught `CancelledError` would. That is also what it gets when the
+    /// awaiter was the one cancelled: the request is forwarded to the
+    /// awaited task, and the awaiter resumes with that task's outcome.
+    ///
     /// ```
-    /// use aiotask_api::{CancelledError, Task};
-    /// async fn supervise<T: Task<Value = u8>>(worker: T) -> Result<u8, CancelledError> {
-    ///     match worker.catch_cancel().await {
-    ///         Ok(outcome) => Ok(outcome.unwrap_or(0)),
-    ///         Err(cancelled) => Err(cancelled), // re-raise
-    ///     }
-    /// }
+    /// use std::time::Duration;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     // The awaited task ends cancelled: Err, with its message.
+    ///     let worker = aiotask::spawn(aiotask::sleep(Duration::from_secs(3600)));
+    ///     worker.cancel_with("not needed");
+    ///     assert_eq!(worker.catch_cancel().await.unwrap_err().message(), Some("not needed"));
+    ///
+    ///     // The awaiter is cancelled while it waits: the same shape. (The
+    ///     // cancel is forwarded to the awaited task, as asyncio does.)
+    ///     let slow = aiotask::spawn(aiotask::sleep(Duration::from_secs(3600)));
+    ///     let supervisor = aiotask::spawn(async move {
+    ///         match slow.catch_cancel().await {
+    ///             Ok(outcome) => format!("worker ended, ok: {}", outcome.is_ok()),
+    ///             Err(cancelled) => format!("cancelled: {}", cancelled.message().unwrap_or("")),
+    ///         }
+    ///     });
+    ///     aiotask::yield_now().await; // the supervisor starts and awaits
+    ///     supervisor.cancel_with("shutdown");
+    ///     assert_eq!(supervisor.await.unwrap(), "cancelled: shutdown");
+    /// })
+    /// .unwrap();
     /// ```
     fn catch_cancel(
         self,
@@ -220,7 +370,24 @@ pub trait Task:
     /// finishes its poll first: no code is interrupted mid-poll.
     ///
     /// ```
-    /// fn stop_now<T: aiotask_api::Task>(t: &T) -> bool { t.abort() }
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let stubborn = aiotask::spawn(async {
+    ///         // Refuses every cancel(): catches it and sleeps again.
+    ///         while aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await.is_err() {}
+    ///     });
+    ///     aiotask::yield_now().await;
+    ///     stubborn.cancel();
+    ///     aiotask::sleep(Duration::from_millis(10)).await;
+    ///     assert!(!stubborn.done()); // refused
+    ///
+    ///     assert!(stubborn.abort()); // no catch_cancel sees this one
+    ///     assert!(stubborn.await.unwrap_err().is_cancelled());
+    /// })
+    /// .unwrap();
     /// ```
     fn abort(&self) -> bool;
 
@@ -230,10 +397,26 @@ pub trait Task:
     /// # Errors
     ///
     /// [`TaskError::InvalidState`] while pending, [`TaskError::Cancelled`]
-    /// when cancelled.
+    /// when cancelled: as in Python, a cancellation is raised, not
+    /// returned. Reading a failure marks it retrieved (no `Task exception
+    /// was never retrieved` report), and a cancellation's message is handed
+    /// out once, as by [`result`](Task::result).
     ///
     /// ```
-    /// fn failed<T: aiotask_api::Task>(t: &T) -> bool { matches!(t.exception(), Ok(Some(_))) }
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let ok = aiotask::spawn(async { 1 });
+    ///     let bad = aiotask::spawn_try(async { Err::<u8, _>(std::io::Error::other("disk full")) });
+    ///     let gone = aiotask::spawn(async { 2 });
+    ///     gone.cancel();
+    ///     assert!(ok.exception().unwrap_err().is_invalid_state()); // pending
+    ///
+    ///     let _ = ((&ok).await, (&bad).await, (&gone).await);
+    ///     assert!(ok.exception().unwrap().is_none()); // a value: no exception
+    ///     assert_eq!(bad.exception().unwrap().unwrap().to_string(), "disk full");
+    ///     assert!(gone.exception().unwrap_err().is_cancelled());
+    /// })
+    /// .unwrap();
     /// ```
     fn exception(&self) -> Result<Option<Failure>, TaskError>;
 
@@ -247,90 +430,130 @@ pub trait Task:
     /// callback later, make it a [`DoneCallback`] and add it with
     /// [`add_done_callback_ref`](Task::add_done_callback_ref).
     ///
+    /// A callback runs on the task's loop, outside every task
+    /// (`current_task()` is `None` there); one that panics is reported to
+    /// the exception handler, and the others still run.
+    ///
     /// ```
-    /// fn log<T: aiotask_api::Task>(t: &T) { t.add_done_callback(|t| println!("{} done", t.name())) }
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let log = Arc::new(Mutex::new(Vec::new()));
+    ///     let task = aiotask::spawn(async { 5 });
+    ///     for tag in ["first", "second"] {
+    ///         let log = log.clone();
+    ///         task.add_done_callback(move |t| log.lock().unwrap().push(format!("{tag}: {:?}", t.result())));
+    ///     }
+    ///     let _ = (&task).await;
+    ///     aiotask::yield_now().await; // callbacks run on the loop, in the order added
+    ///     assert_eq!(*log.lock().unwrap(), ["first: Ok(5)", "second: Ok(5)"]);
+    ///
+    ///     let late = log.clone();
+    ///     task.add_done_callback(move |_| late.lock().unwrap().push("late".into()));
+    ///     assert_eq!(log.lock().unwrap().len(), 2); // done already, yet not run here
+    ///     aiotask::yield_now().await;
+    ///     assert_eq!(log.lock().unwrap().len(), 3);
+    /// })
+    /// .unwrap();
     /// ```
     fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static);
 
     /// Adds a callback with an identity, which
     /// [`remove_done_callback`](Task::remove_done_callback) can remove.
-    /// Adding the same one twice adds two entries (Python's rule).
+    /// Adding the same one twice adds two entries (Python's rule), and
+    /// removing it removes both.
     ///
     /// ```
-    /// use aiotask_api::{DoneCallback, Task};
-    /// fn twice<T: Task>(t: &T) -> usize {
-    ///     let cb = DoneCallback::new(|t: &T| println!("{} done", t.name()));
-    ///     t.add_done_callback_ref(&cb);
-    ///     t.add_done_callback_ref(&cb);
-    ///     t.remove_done_callback(&cb) // 2 while the task is pending
-    /// }
+    /// use aiotask::DoneCallback;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {});
+    ///     let cb = DoneCallback::new(|t: &aiotask::Task<()>| println!("{} done", t.name()));
+    ///     task.add_done_callback_ref(&cb);
+    ///     task.add_done_callback_ref(&cb);
+    ///     assert_eq!(task.remove_done_callback(&cb), 2); // both entries
+    ///     assert_eq!(task.remove_done_callback(&cb), 0);
+    ///
+    ///     task.add_done_callback_ref(&cb);
+    ///     let _ = (&task).await;
+    ///     assert_eq!(task.remove_done_callback(&cb), 0); // done: already scheduled
+    /// })
+    /// .unwrap();
     /// ```
     fn add_done_callback_ref(&self, callback: &DoneCallback<Self>);
 
-    /// Removes every entry of `callback`; returns how many were removed.
-    ///
-    /// ```
-    /// fn forget<T: aiotask_api::Task>(t: &T, cb: &aiotask_api::DoneCallback<T>) -> usize {
-    ///     t.remove_done_callback(cb)
-    /// }
-    /// ```
+    /// Removes every entry of `callback` (every entry made from it or a
+    /// clone of it); returns how many were removed. Once the task is done
+    /// its callbacks are scheduled and the list is empty: 0.
     fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize;
 
-    /// The task's name; `Task-N` from a process-wide counter unless given.
-    ///
-    /// ```
-    /// fn label<T: aiotask_api::Task>(t: &T) -> String { t.name() }
-    /// ```
+    /// The task's name (Python's `get_name()`); `Task-N` from a
+    /// process-wide counter unless one was given. Named tasks take no
+    /// number (3.13's rule).
     fn name(&self) -> String;
 
-    /// Renames the task (Python's `set_name(str(x))`).
-    ///
-    /// ```
-    /// fn rename<T: aiotask_api::Task>(t: &T) { t.set_name("worker") }
-    /// ```
+    /// Renames the task (Python's `set_name(str(x))`), in any state.
     fn set_name(&self, name: &str);
 
-    /// How many cancel requests are outstanding (Python's `cancelling()`).
+    /// How many cancel requests were made (Python's `cancelling()`): every
+    /// [`cancel`](Task::cancel) of a task that is not done adds one, and
+    /// only [`uncancel`](Task::uncancel) takes one away. The count survives
+    /// delivery, suppression and the task's end; while the task is pending
+    /// and the count is above zero, its repr says `cancelling`.
     ///
     /// ```
-    /// fn asked<T: aiotask_api::Task>(t: &T) -> bool { t.cancelling() > 0 }
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {});
+    ///     task.cancel();
+    ///     task.cancel();
+    ///     assert!(format!("{task:?}").starts_with("<Task cancelling"));
+    ///     let _ = (&task).await;
+    ///     assert!(task.cancelled());
+    ///     assert_eq!(task.cancelling(), 2); // still 2 once it is done
+    /// })
+    /// .unwrap();
     /// ```
     fn cancelling(&self) -> u32;
 
     /// Decrements the cancel-request count and returns it (Python 3.13's
-    /// `uncancel()`): reaching zero revokes a request not yet delivered.
+    /// `uncancel()`; 0 stays 0): reaching zero revokes a request not yet
+    /// delivered, and the task runs on as if it had never been asked. A
+    /// request already delivered (or forwarded to a task this one awaits)
+    /// is not taken back, nor is an [`abort`](Task::abort).
+    ///
+    /// This is how a body that caught a cancellation it meant to handle
+    /// itself (asyncio's `timeout` and `TaskGroup`) resets the count, so
+    /// that the next cancellation is told apart.
     ///
     /// ```
-    /// fn undo<T: aiotask_api::Task>(t: &T) -> u32 { t.uncancel() }
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { "ran" });
+    ///     assert!(task.cancel()); // not delivered: the task has not started
+    ///     assert_eq!(task.uncancel(), 0); // back to zero: the request is revoked
+    ///     assert_eq!(task.await.unwrap(), "ran");
+    /// })
+    /// .unwrap();
     /// ```
     fn uncancel(&self) -> u32;
 
     /// The repr, with the value's `Debug` (what `format!("{task:?}")`
     /// prints for a concrete handle), for generic code: e.g.
     /// `<Task finished name='Task-3' result=42>`.
-    ///
-    /// ```
-    /// fn show<T: aiotask_api::Task<Value = u8>>(t: &T) -> String { t.repr() }
-    /// ```
     fn repr(&self) -> String
     where
         Self::Value: fmt::Debug;
 
     /// The same task without its value type, as `current_task()` returns it.
-    ///
-    /// ```
-    /// fn erase<T: aiotask_api::Task>(t: &T) -> aiotask_api::AnyTask { t.as_any() }
-    /// ```
     fn as_any(&self) -> AnyTask;
 }
 
 /// The value-free part of the task contract, object safe.
 ///
 /// Backends implement it for their task cells; [`AnyTask`] wraps it.
-///
-/// ```
-/// fn count(t: &dyn aiotask_api::DynTask) -> u32 { t.cancelling() }
-/// ```
 pub trait DynTask: Send + Sync + 'static {
     /// See [`Task::id`].
     fn id(&self) -> TaskId;
@@ -433,101 +656,73 @@ pub mod protocol {
 
 /// A task handle without its value type: what `current_task()` gives.
 ///
+/// It answers everything that needs no value (its `Debug` is the repr,
+/// with the value's type in place of the value: `result=<i32>`), and two
+/// are equal when they are the same task.
+///
 /// ```
-/// fn self_cancel(me: aiotask_api::AnyTask) -> bool { me.cancel() }
+/// use std::time::Duration;
+///
+/// let rt = aiotask::Runtime::new();
+/// let outcome = rt.run(async {
+///     let me: aiotask::AnyTask = aiotask::current_task().unwrap();
+///     assert!(me.cancel()); // a task may cancel itself: delivered at its next await
+///     aiotask::sleep(Duration::from_millis(1)).await;
+///     "not reached"
+/// });
+/// assert!(outcome.unwrap_err().is_cancelled());
 /// ```
 #[derive(Clone)]
 pub struct AnyTask(Arc<dyn DynTask>);
 
 impl AnyTask {
-    /// Wraps a backend's task cell.
-    ///
-    /// ```
-    /// fn wrap(cell: std::sync::Arc<dyn aiotask_api::DynTask>) -> aiotask_api::AnyTask {
-    ///     aiotask_api::AnyTask::new(cell)
-    /// }
-    /// ```
+    /// Wraps a backend's task cell (for backends: applications get an
+    /// `AnyTask` from `current_task()` or a handle's `as_any_task()`).
     pub fn new(cell: Arc<dyn DynTask>) -> Self {
         Self(cell)
     }
 
     /// See [`Task::id`].
-    ///
-    /// ```
-    /// fn id(t: &aiotask_api::AnyTask) -> u64 { t.id().get() }
-    /// ```
     pub fn id(&self) -> TaskId {
         self.0.id()
     }
 
     /// See [`Task::cancel`].
-    ///
-    /// ```
-    /// fn stop(t: &aiotask_api::AnyTask) -> bool { t.cancel() }
-    /// ```
     pub fn cancel(&self) -> bool {
         self.0.cancel(None)
     }
 
     /// See [`Task::cancel_with`].
-    ///
-    /// ```
-    /// fn stop(t: &aiotask_api::AnyTask) -> bool { t.cancel_with("why") }
-    /// ```
     pub fn cancel_with(&self, message: &str) -> bool {
         self.0.cancel(Some(message))
     }
 
     /// See [`Task::cancelled`].
-    ///
-    /// ```
-    /// fn gone(t: &aiotask_api::AnyTask) -> bool { t.cancelled() }
-    /// ```
     pub fn cancelled(&self) -> bool {
         self.0.cancelled()
     }
 
     /// See [`Task::done`].
-    ///
-    /// ```
-    /// fn finished(t: &aiotask_api::AnyTask) -> bool { t.done() }
-    /// ```
     pub fn done(&self) -> bool {
         self.0.done()
     }
 
     /// See [`Task::name`].
-    ///
-    /// ```
-    /// fn label(t: &aiotask_api::AnyTask) -> String { t.name() }
-    /// ```
     pub fn name(&self) -> String {
         self.0.name()
     }
 
     /// See [`Task::set_name`].
-    ///
-    /// ```
-    /// fn rename(t: &aiotask_api::AnyTask) { t.set_name("x") }
-    /// ```
     pub fn set_name(&self, name: &str) {
         self.0.set_name(name)
     }
 
     /// See [`Task::cancelling`].
-    ///
-    /// ```
-    /// fn n(t: &aiotask_api::AnyTask) -> u32 { t.cancelling() }
-    /// ```
     pub fn cancelling(&self) -> u32 {
         self.0.cancelling()
     }
 
     /// See [`Task::uncancel`].
-    ///
-    /// ```
-    /// fn undo(t: &aiotask_api::AnyTask) -> u32 { t.uncancel() }
-    /// ```
     pub fn uncancel(&self) -> u32 {
         self.0.uncancel()
     }
@@ -535,10 +730,6 @@ impl AnyTask {
     /// `exception()`: the failure, `None` for a value, `Err` when pending
     /// or cancelled (see [`Task::exception`]). Like asyncio's, it marks a
     /// failure retrieved and hands a cancellation's message out once.
-    ///
-    /// ```
-    /// fn failed(t: &aiotask_api::AnyTask) -> bool { matches!(t.exception(), Ok(Some(_))) }
-    /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
         self.0.exception()
     }

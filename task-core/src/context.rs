@@ -69,7 +69,15 @@ pub(crate) fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
 /// threads that are not running a step.
 ///
 /// ```
-/// assert!(aiotask_core::current_task().is_none());
+/// let rt = aiotask::Runtime::new();
+/// assert!(aiotask::current_task().is_none()); // outside the loop
+/// rt.run(async {
+///     let child = aiotask::spawn_named("child", async {
+///         aiotask::current_task().map(|me| me.name()) // inside: the task itself
+///     });
+///     assert_eq!(child.await.unwrap().as_deref(), Some("child"));
+/// })
+/// .unwrap();
 /// ```
 pub fn current_task() -> Option<AnyTask> {
     with_frame(|f| f.task.clone())
@@ -82,15 +90,25 @@ pub fn current_task() -> Option<AnyTask> {
 /// On `Err`, `future` has been dropped and the body goes on running: it may
 /// await more (cleanup), then return a value (the cancellation is
 /// suppressed: the task is not cancelled and `cancelling()` stays above
-/// zero) or return the error (the task ends cancelled). Outside an aiotask
-/// task it simply runs `future`.
+/// zero) or return the error (the task ends cancelled). Only the innermost
+/// active catch takes a cancellation; a body with none active is dropped at
+/// the await instead. Outside an aiotask task it simply runs `future`.
 ///
 /// ```
-/// # async fn demo() {
-/// use aiotask_core::catch_cancel;
-/// let out = catch_cancel(async { 5 }).await;
-/// assert_eq!(out, Ok(5));
-/// # }
+/// use std::time::Duration;
+///
+/// let rt = aiotask::Runtime::new();
+/// rt.run(async {
+///     let task = aiotask::spawn(async {
+///         let slept = aiotask::catch_cancel(aiotask::sleep(Duration::from_secs(3600))).await;
+///         let cleanup = aiotask::catch_cancel(aiotask::yield_now()).await; // awaits work again
+///         (slept.unwrap_err().message().map(str::to_owned), cleanup.is_ok())
+///     });
+///     aiotask::yield_now().await; // the task starts and sleeps
+///     task.cancel_with("stop");
+///     assert_eq!(task.await.unwrap(), (Some("stop".to_owned()), true));
+/// })
+/// .unwrap();
 /// ```
 pub fn catch_cancel<F: Future>(future: F) -> CatchCancel<F> {
     CatchCancel {
@@ -98,14 +116,25 @@ pub fn catch_cancel<F: Future>(future: F) -> CatchCancel<F> {
     }
 }
 
-/// [`catch_cancel`] as a method on every future.
+/// [`catch_cancel`] as a method on every future: `fut.catch_cancel()`.
+/// `use aiotask::prelude::*;` brings it into scope.
 ///
 /// ```
-/// use aiotask_core::CatchCancelExt;
-/// # async fn demo() {
-/// let r = async { "done" }.catch_cancel().await;
-/// assert_eq!(r, Ok("done"));
-/// # }
+/// use std::time::Duration;
+/// use aiotask::prelude::*;
+///
+/// let rt = aiotask::Runtime::new();
+/// let outcome = rt.run(async {
+///     let worker = aiotask::spawn_try(async {
+///         aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await?; // `?` re-raises
+///         Ok::<_, aiotask::CancelledError>("slept")
+///     });
+///     aiotask::yield_now().await;
+///     worker.cancel_with("shutting down");
+///     worker.await
+/// });
+/// let err = outcome.unwrap().unwrap_err();
+/// assert_eq!(err.cancelled().unwrap().message(), Some("shutting down"));
 /// ```
 pub trait CatchCancelExt: Future + Sized {
     /// See [`catch_cancel`].
@@ -118,13 +147,6 @@ impl<F: Future> CatchCancelExt for F {}
 
 /// The future returned by [`catch_cancel`]: `Ok(output)`, or
 /// `Err(CancelledError)` when a cancellation was delivered inside it.
-///
-/// ```
-/// # async fn demo() {
-/// let caught: aiotask_core::CatchCancel<_> = aiotask_core::catch_cancel(async { 1 });
-/// assert_eq!(caught.await, Ok(1));
-/// # }
-/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct CatchCancel<F> {
     inner: Option<Pin<Box<F>>>,

@@ -17,10 +17,10 @@ use crate::shared::{Reader, Shared};
 /// hands out.
 ///
 /// ```
-/// # use std::sync::Arc;
-/// # use aiotask_core::backend::{Env, Job, HostedCell, TaskCell, task_from_cell};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-/// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(E));
+/// use std::sync::Arc;
+/// use aiotask_core::backend::{HostedCell, HostedEnv, TaskCell, task_from_cell};
+///
+/// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(HostedEnv::new()));
 /// let task = task_from_cell(cell);
 /// assert!(!task.done());
 /// ```
@@ -32,10 +32,10 @@ pub fn task_from_cell<T: Send + 'static>(cell: Arc<dyn TaskCell<T>>) -> Task<T> 
 /// destroy it at shutdown).
 ///
 /// ```
-/// # use std::sync::Arc;
-/// # use aiotask_core::backend::{Env, Job, HostedCell, shared};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-/// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
+/// use std::sync::Arc;
+/// use aiotask_core::backend::{HostedCell, HostedEnv, shared};
+///
+/// let task = HostedCell::<u8>::new(None, Arc::new(HostedEnv::new())).handle();
 /// assert_eq!(shared(&task).id(), task.id());
 /// ```
 pub fn shared<T: Send + 'static>(task: &Task<T>) -> &Shared<T> {
@@ -134,23 +134,28 @@ macro_rules! forward_dyn_task {
 /// The handle of one task: Python's `asyncio.Task` object.
 ///
 /// Cloning gives another reference to the same task; dropping every handle
-/// detaches the task, which runs on. Every method answers in every state.
-/// See [`aiotask_api::Task`] for the contract of each method; this type
-/// implements it.
+/// detaches the task, which runs on. Every method answers in every state,
+/// from any thread. The `Task` trait (`aiotask::traits::Task`) has the
+/// same methods, for code generic over backends.
 ///
-/// Awaiting a handle (`task.await`, or `(&task).await` to keep it) gives the
-/// outcome and never panics.
+/// Awaiting a handle gives the outcome, `Result<T, TaskError>`, and never
+/// panics: `task.await` moves the value out (any `T`), `(&task).await`
+/// clones it (`T: Clone`) and keeps the handle readable.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use aiotask_core::backend::HostedCell;
-/// # use aiotask_core::backend::{Env, Job};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// use std::time::Duration;
 ///
-/// let task = HostedCell::<i32>::new(Some("MyTask".into()), Arc::new(E)).handle();
-/// assert_eq!(format!("{task:?}"), "<Task pending name='MyTask'>");
-/// assert!(task.cancel_with("stop"));
-/// assert_eq!(format!("{task:?}"), "<Task cancelling name='MyTask'>");
+/// let rt = aiotask::Runtime::new();
+/// rt.run(async {
+///     let task = aiotask::spawn_named("MyTask", aiotask::sleep(Duration::from_secs(3600)));
+///     assert_eq!(format!("{task:?}"), "<Task pending name='MyTask'>");
+///     assert!(task.cancel_with("stop"));
+///     assert_eq!(format!("{task:?}"), "<Task cancelling name='MyTask'>");
+///     let err = (&task).await.unwrap_err();
+///     assert_eq!(err.cancelled().unwrap().message(), Some("stop"));
+///     assert_eq!(format!("{task:?}"), "<Task cancelled name='MyTask'>");
+/// })
+/// .unwrap();
 /// ```
 #[must_use = "dropping a task handle detaches the task: it keeps running, and its outcome can no longer be read"]
 pub struct Task<T: Send + 'static> {
@@ -176,83 +181,123 @@ impl<T: Send + 'static> Task<T> {
         self.cell.shared()
     }
 
-    /// The task's identity.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert_eq!(task.id(), task.clone().id());
-    /// ```
+    /// The task's identity: equal for every clone of this handle and for its
+    /// [`as_any_task`](Self::as_any_task), unique in the process.
     pub fn id(&self) -> TaskId {
         self.shared().id()
     }
 
-    /// Requests cancellation; `true` unless the task is done.
+    /// Requests cancellation (Python's `cancel()`): `true` unless the task is
+    /// done, even when it is already cancelling, and even when its body will
+    /// suppress the cancellation. The request is delivered at the task's next
+    /// suspension point; a task that has not started yet runs none of its body.
+    /// Each call counts one request in [`cancelling`](Self::cancelling).
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.cancel());
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// static RAN: AtomicBool = AtomicBool::new(false);
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { RAN.store(true, Ordering::SeqCst) });
+    ///     assert!(task.cancel()); // before its first step
+    ///     assert!(task.cancel()); // already cancelling: true again
+    ///     assert!((&task).await.unwrap_err().is_cancelled());
+    ///     assert!(!RAN.load(Ordering::SeqCst)); // none of its body ran
+    ///     assert!(!task.cancel()); // done: false
+    ///     assert_eq!(task.cancelling(), 2);
+    /// })
+    /// .unwrap();
     /// ```
     pub fn cancel(&self) -> bool {
         self.shared().cancel(None)
     }
 
-    /// Requests cancellation with a message; `true` unless the task is done.
+    /// Requests cancellation with a message (Python's `cancel(msg)`); `true`
+    /// unless the task is done. The body receives the message in the
+    /// [`CancelledError`] its `catch_cancel` returns; if it lets the
+    /// cancellation propagate, the first reader of the outcome gets it too.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.cancel_with("stop now"));
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn_try(async {
+    ///         if let Err(cancelled) = aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await {
+    ///             aiotask::yield_now().await; // cleanup may await
+    ///             return Err(cancelled); // re-raise: the task ends cancelled
+    ///         }
+    ///         Ok("slept")
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///     task.cancel_with("deadline");
+    ///     let err = task.await.unwrap_err();
+    ///     assert_eq!(err.cancelled().unwrap().message(), Some("deadline"));
+    /// })
+    /// .unwrap();
     /// ```
     pub fn cancel_with(&self, message: &str) -> bool {
         self.shared().cancel(Some(message))
     }
 
-    /// True once the task ended cancelled.
+    /// True once the task ended cancelled (Python's `cancelled()`). A task
+    /// whose body suppressed the cancellation is not cancelled, though
+    /// [`cancel`](Self::cancel) returned `true`.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(!task.cancelled());
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {
+    ///         let _ = aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await;
+    ///         "suppressed" // a value after the catch: the task finishes
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///     assert!(task.cancel());
+    ///     assert_eq!((&task).await.unwrap(), "suppressed");
+    ///     assert!(task.done() && !task.cancelled());
+    /// })
+    /// .unwrap();
     /// ```
     pub fn cancelled(&self) -> bool {
         self.shared().cancelled()
     }
 
-    /// True once the task ended.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(!task.done());
-    /// ```
+    /// True once the task ended in any way (Python's `done()`): with a value,
+    /// a failure, or cancelled. Only the task's own step ends it; a cancel
+    /// request never makes it done by itself.
     pub fn done(&self) -> bool {
         self.shared().done()
     }
 
-    /// The value; see [`aiotask_api::Task::result`].
+    /// The value, cloned (Python's `result()`): every call and every reader
+    /// gets it. For a value that is not `Clone`, see
+    /// [`take_result`](Self::take_result). A failed task gives the same
+    /// [`Failure`] to every read, as Python raises the same exception object. A
+    /// cancellation's message is handed out once: the first read of the outcome
+    /// gets it, later ones a `CancelledError` without it.
     ///
     /// # Errors
     ///
-    /// `InvalidState` while pending, `Cancelled`, or the stored `Failed`.
+    /// `InvalidState` while pending, `Cancelled` when cancelled, `Failed` with
+    /// the stored failure.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.result().unwrap_err().is_invalid_state());
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn_try(async { Err::<u8, _>("bad input") });
+    ///     assert!(task.result().unwrap_err().is_invalid_state()); // pending
+    ///     let _ = (&task).await;
+    ///     let (a, b) = (task.result().unwrap_err(), task.result().unwrap_err());
+    ///     assert!(aiotask::Failure::ptr_eq(a.failure().unwrap(), b.failure().unwrap()));
+    ///     assert_eq!(a.to_string(), "task failed: bad input");
+    /// })
+    /// .unwrap();
     /// ```
     pub fn result(&self) -> Result<T, TaskError>
     where
@@ -261,35 +306,62 @@ impl<T: Send + 'static> Task<T> {
         self.shared().result()
     }
 
-    /// The value, moved out; see [`aiotask_api::Task::take_result`].
+    /// The value, moved out, for any `T` (what `task.await` does). The first
+    /// read of a finished value gets it; every later read, by any handle,
+    /// `result()`, `take_result()` or an await, gets `InvalidState`
+    /// ([`is_result_taken`](aiotask_api::InvalidStateError::is_result_taken)),
+    /// and the repr shows `result=<taken>`.
     ///
     /// # Errors
     ///
-    /// As [`result`](Self::result), and `InvalidState` (taken) once the
-    /// value was moved out.
+    /// As [`result`](Self::result), and `InvalidState` once the value was
+    /// moved out.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.take_result().unwrap_err().is_invalid_state());
+    /// use aiotask::TaskError;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { String::from("only once") });
+    ///     assert_eq!((&task).await.unwrap(), "only once"); // a clone: still there
+    ///     assert_eq!(task.take_result().unwrap(), "only once"); // moved out
+    ///     let awaited = (&task).await; // every later read is told
+    ///     assert!(matches!(awaited, Err(TaskError::InvalidState(e)) if e.is_result_taken()));
+    ///     assert!(format!("{task:?}").ends_with("result=<taken>>"));
+    /// })
+    /// .unwrap();
     /// ```
     pub fn take_result(&self) -> Result<T, TaskError> {
         self.shared().take_result()
     }
 
-    /// A cancellation the body cannot catch; see [`aiotask_api::Task::abort`].
+    /// A cancellation the body cannot catch, for the second phase of a
+    /// shutdown: at the task's next step its body is dropped without being
+    /// polled, whatever `catch_cancel` is active, and the task ends cancelled.
+    /// `true` unless the task is done. It counts as one request in
+    /// [`cancelling`](Self::cancelling), and [`uncancel`](Self::uncancel) does
+    /// not take it back. The tasks the body awaits are not cancelled (they run
+    /// on, detached), unlike with [`cancel`](Self::cancel).
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.abort());
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {
+    ///         aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await.is_err()
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///     assert!(task.abort());
+    ///     assert_eq!(task.cancelling(), 1);
+    ///     assert_eq!(task.uncancel(), 0); // counted down, but not taken back
+    ///     assert!(task.await.unwrap_err().is_cancelled()); // its catch never saw it
+    /// })
+    /// .unwrap();
     /// ```
     pub fn abort(&self) -> bool {
-        self.shared().abort()
+        self.shared().abort(None)
     }
 
     /// Awaits the task by value, catching a cancellation in one shape, as
@@ -301,59 +373,98 @@ impl<T: Send + 'static> Task<T> {
     /// `task.join().catch_cancel()`.
     ///
     /// ```
-    /// # async fn demo(worker: aiotask_core::Task<u8>) -> Result<(), aiotask_api::CancelledError> {
-    /// match worker.catch_cancel().await {
-    ///     Ok(Ok(v)) => println!("worker gave {v}"),
-    ///     Ok(Err(failed)) => println!("worker failed: {failed}"),
-    ///     Err(cancelled) => {
-    ///         println!("cancelled: {:?}", cancelled.message());
-    ///         return Err(cancelled); // re-raise: this task ends cancelled
-    ///     }
-    /// }
-    /// # Ok(()) }
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// let supervisor = rt.handle().create_try_task(async {
+    ///     let worker = aiotask::spawn_try(async { "x".parse::<u8>() });
+    ///     let line = match worker.catch_cancel().await {
+    ///         Ok(Ok(v)) => format!("worker gave {v}"),
+    ///         Ok(Err(failed)) => format!("worker failed: {failed}"),
+    ///         Err(cancelled) => return Err(cancelled), // re-raise: the supervisor ends cancelled
+    ///     };
+    ///     Ok(line)
+    /// });
+    /// let line = rt.run_until_complete(&supervisor).unwrap();
+    /// assert_eq!(line, "worker failed: task failed: invalid digit found in string");
     /// ```
     pub fn catch_cancel(self) -> CatchJoin<T> {
         self.into_future().catch_cancel()
     }
 
-    /// Drops this handle on purpose: the task runs on, detached. The same
-    /// as `drop(task)`, said out loud.
+    /// Drops this handle on purpose: the task runs on, detached. The same as
+    /// `drop(task)`, said out loud; nothing is cancelled. When the last handle
+    /// is gone, nobody can read the outcome any more, so a failure nobody read
+    /// is reported (`Task exception was never retrieved`) to the runtime's
+    /// exception handler.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// task.detach();
+    /// use std::sync::{Arc, Mutex};
+    /// use aiotask::prelude::*;
+    /// use aiotask::{ExceptionContext, ReportKind};
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// rt.handle().set_exception_handler(Some(Arc::new(move |ctx: &ExceptionContext| {
+    ///     sink.lock().unwrap().push(ctx.kind());
+    /// })));
+    /// let seen = reports.clone();
+    /// rt.run(async move {
+    ///     aiotask::spawn_try(async { Err::<(), _>("nobody reads this") }).detach();
+    ///     while seen.lock().unwrap().is_empty() {
+    ///         aiotask::yield_now().await; // the detached task runs, and fails
+    ///     }
+    /// })
+    /// .unwrap();
+    /// assert_eq!(*reports.lock().unwrap(), [ReportKind::NeverRetrieved]);
     /// ```
     pub fn detach(self) {}
 
-    /// The stored failure; see [`aiotask_api::Task::exception`].
+    /// The stored failure (Python's `exception()`): `Ok(None)` for a task that
+    /// returned a value, `Ok(Some(failure))` for one whose body returned an
+    /// error or panicked. Reading it marks the failure retrieved.
     ///
     /// # Errors
     ///
-    /// `InvalidState` while pending, `Cancelled` when cancelled.
+    /// `InvalidState` while pending, `Cancelled` when cancelled (raised, as in
+    /// Python, not returned).
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.exception().is_err());
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { "x".parse::<u8>().unwrap() });
+    ///     let _ = (&task).await;
+    ///     let failure = task.exception().unwrap().unwrap(); // a panic is a failure too
+    ///     assert!(failure.is_panic());
+    ///     assert!(failure.panic_message().unwrap().contains("InvalidDigit"));
+    /// })
+    /// .unwrap();
     /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
         self.shared().exception()
     }
 
-    /// Adds a done callback: it runs soon after completion, in FIFO order,
-    /// never synchronously.
+    /// Adds a done callback (Python's `add_done_callback`): a closure of the
+    /// finished task, its argument type inferred. It runs soon after
+    /// completion, on the loop, in FIFO order with the other callbacks, and
+    /// never synchronously: not even when the task is already done. To remove
+    /// it later, use a [`DoneCallback`] and
+    /// [`add_done_callback_ref`](Self::add_done_callback_ref).
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// task.add_done_callback(|t: &aiotask_core::Task<u8>| println!("{} done", t.name()));
+    /// use std::sync::mpsc;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let (tx, rx) = mpsc::channel();
+    ///     let task = aiotask::spawn(async { 6 * 7 });
+    ///     task.add_done_callback(move |t| tx.send(t.result().unwrap()).unwrap());
+    ///     let _ = (&task).await;
+    ///     aiotask::yield_now().await; // callbacks run on the loop, after the end
+    ///     assert_eq!(rx.try_recv().unwrap(), 42);
+    /// })
+    /// .unwrap();
     /// ```
     pub fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static) {
         self.shared()
@@ -362,116 +473,121 @@ impl<T: Send + 'static> Task<T> {
 
     /// Adds a callback with an identity, which
     /// [`remove_done_callback`](Self::remove_done_callback) can remove.
+    /// Adding the same one twice adds two entries (Python's rule).
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::{Task, backend::{Env, Job, HostedCell}};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
-    /// task.add_done_callback_ref(&cb);
-    /// assert_eq!(task.remove_done_callback(&cb), 1);
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use aiotask::DoneCallback;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let ran = Arc::new(AtomicBool::new(false));
+    ///     let flag = ran.clone();
+    ///     let cb = DoneCallback::new(move |_: &aiotask::Task<()>| flag.store(true, Ordering::SeqCst));
+    ///     let task = aiotask::spawn(async {});
+    ///     task.add_done_callback_ref(&cb);
+    ///     assert_eq!(task.remove_done_callback(&cb), 1); // removed in time
+    ///     let _ = (&task).await;
+    ///     aiotask::yield_now().await;
+    ///     assert!(!ran.load(Ordering::SeqCst)); // so it never runs
+    /// })
+    /// .unwrap();
     /// ```
     pub fn add_done_callback_ref(&self, callback: &DoneCallback<Self>) {
         self.shared().add_done_callback(self, callback.clone())
     }
 
-    /// Removes every entry of `callback`; returns how many.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::{Task, backend::{Env, Job, HostedCell}};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// let cb = aiotask_api::DoneCallback::new(|_: &Task<u8>| {});
-    /// task.add_done_callback_ref(&cb);
-    /// task.add_done_callback_ref(&cb);
-    /// assert_eq!(task.remove_done_callback(&cb), 2);
-    /// assert_eq!(task.remove_done_callback(&cb), 0);
-    /// ```
+    /// Removes every entry of `callback` (Python's `remove_done_callback`);
+    /// returns how many: 2 for one added twice, then 0. Once the task is done,
+    /// its callbacks are already scheduled, and this returns 0.
     pub fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize {
         self.shared().remove_done_callback(callback)
     }
 
-    /// The task's name.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert!(task.name().starts_with("Task-"));
-    /// ```
+    /// The task's name (Python's `get_name()`): the one given to
+    /// `spawn_named` or [`set_name`](Self::set_name), else `Task-N` from one
+    /// process-wide counter.
     pub fn name(&self) -> String {
         self.shared().name()
     }
 
-    /// Renames the task.
+    /// Renames the task, in any state. The repr quotes the name as Python's
+    /// `repr()` quotes a string.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// task.set_name("Renamed");
-    /// assert_eq!(task.name(), "Renamed");
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {});
+    ///     task.set_name("it's mine");
+    ///     assert_eq!(format!("{task:?}"), r#"<Task pending name="it's mine">"#);
+    ///     task.detach();
+    /// })
+    /// .unwrap();
     /// ```
     pub fn set_name(&self, name: &str) {
         self.shared().set_name(name)
     }
 
-    /// How many cancel requests are outstanding.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// task.cancel();
-    /// assert_eq!(task.cancelling(), 1);
-    /// ```
+    /// How many cancel requests were made (Python's `cancelling()`): each
+    /// [`cancel`](Self::cancel) of a pending task adds one, only
+    /// [`uncancel`](Self::uncancel) takes one away, and the count survives the
+    /// task's end. While it is above zero and the task pending, the repr says
+    /// `cancelling`.
     pub fn cancelling(&self) -> u32 {
         self.shared().cancelling()
     }
 
-    /// Decrements the cancel-request count (3.13 semantics) and returns it.
+    /// Takes one cancel request back and returns the count left (Python
+    /// 3.13's `uncancel()`; 0 stays 0). Reaching zero revokes a request not
+    /// delivered yet, and the repr says `pending` again; a delivered request, or
+    /// one forwarded to an awaited task, is not taken back.
+    ///
+    /// A body that handled a cancellation itself (as asyncio's `timeout` does)
+    /// uncancels, so that it is no longer seen as being cancelled:
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// task.cancel();
-    /// assert_eq!(task.uncancel(), 0);
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async {
+    ///         let me = aiotask::current_task().unwrap();
+    ///         let _ = aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await;
+    ///         me.uncancel(); // handled here: no longer cancelling
+    ///         format!("{me:?}")
+    ///     });
+    ///     aiotask::yield_now().await; // the task starts and sleeps
+    ///     task.cancel();
+    ///     assert!(task.await.unwrap().starts_with("<Task pending"));
+    /// })
+    /// .unwrap();
     /// ```
     pub fn uncancel(&self) -> u32 {
         self.shared().uncancel()
     }
 
-    /// The task without its value type.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// assert_eq!(task.as_any_task().id(), task.id());
-    /// ```
+    /// The same task without its value type, as [`current_task`](crate::current_task)
+    /// returns it; equal to it inside the task.
     pub fn as_any_task(&self) -> AnyTask {
         let cell: Arc<dyn DynTask> = self.cell.clone();
         AnyTask::new(cell)
     }
 
     /// A future of the outcome that clones the value (`T: Clone`), so every
-    /// awaiter gets it and `result()` still answers: `(&task).await`.
+    /// awaiter gets it and `result()` still answers: what `(&task).await`
+    /// awaits, as a value to pass around.
     ///
     /// ```
-    /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-    /// let join = task.join();
-    /// # drop(join);
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let task = aiotask::spawn(async { 7 });
+    ///     let (a, b) = (task.join(), task.join()); // two awaits of one task
+    ///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 14);
+    ///     assert_eq!(task.result().unwrap(), 7);
+    /// })
+    /// .unwrap();
     /// ```
     pub fn join(&self) -> Join<T>
     where
@@ -490,16 +606,9 @@ impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
     }
 }
 
-/// Awaiting a task: its outcome, without suspending when it is already done.
-///
-/// ```
-/// # use std::sync::Arc;
-/// # use aiotask_core::backend::{Env, Job, HostedCell};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-/// let task = HostedCell::<u8>::new(None, Arc::new(E)).handle();
-/// let join: aiotask_core::Join<u8> = task.join(); // or `(&task).into_future()`
-/// # drop(join);
-/// ```
+/// Awaiting a task: its outcome, without suspending when it is already
+/// done. `task.await` makes one that moves the value out, `(&task).await`
+/// and [`Task::join`] one that clones it.
 ///
 /// Inside a task, a pending `Join` is what the awaiter waits on: cancelling
 /// the awaiter forwards the cancel to this task (spec §1.7).

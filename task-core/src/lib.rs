@@ -21,20 +21,32 @@
 //! A body with no active `catch_cancel` is simply dropped at its next poll
 //! (destructors are `finally`) and the task ends cancelled.
 //!
-//! ```
-//! use aiotask_core::CatchCancelExt;
+//! Applications reach all of this through the `aiotask` facade, which
+//! re-exports this crate's root (`aiotask::Task`, `aiotask::catch_cancel`,
+//! ...); the examples are written against it.
 //!
-//! async fn worker(sleep: impl std::future::Future<Output = ()>) -> Result<&'static str, aiotask_api::CancelledError> {
-//!     match sleep.catch_cancel().await {
-//!         Ok(()) => Ok("slept"),
-//!         Err(cancelled) => {
-//!             // cleanup may await here
-//!             Err(cancelled) // propagate: the task ends cancelled
-//!         }
-//!     }
-//! }
-//! # let _ = worker(async {});
 //! ```
+//! use std::time::Duration;
+//! use aiotask::prelude::*; // CatchCancelExt
+//!
+//! let rt = aiotask::Runtime::new();
+//! rt.run(async {
+//!     let worker = aiotask::spawn_try(async {
+//!         match aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await {
+//!             Ok(()) => Ok("slept"),
+//!             Err(cancelled) => {
+//!                 aiotask::yield_now().await; // cleanup may await here
+//!                 Err(cancelled) // propagate: the task ends cancelled
+//!             }
+//!         }
+//!     });
+//!     aiotask::yield_now().await; // the worker starts and sleeps
+//!     worker.cancel();
+//!     assert!(worker.await.unwrap_err().is_cancelled());
+//! })
+//! .unwrap();
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 

@@ -177,8 +177,9 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    /// `abort()`: a cancellation the body cannot catch. `true` unless
-    /// done. The body is dropped at the task's next step, whatever
+    /// `abort()` / `abort_with(msg)`: a cancellation the body cannot
+    /// catch, ending the task with a `CancelledError` carrying `msg`.
+    /// `true` unless done. The body is dropped at the task's next step, whatever
     /// `catch_cancel` is active, and the task ends cancelled; its done
     /// list is told as for any cancel. It counts as one request in
     /// `cancelling()`, and `uncancel()` does not revoke it. Tasks the body
@@ -188,13 +189,13 @@ impl<T: Send + 'static> Shared<T> {
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
-    /// assert!(s.abort());
+    /// assert!(s.abort(Some("now")));
     /// assert_eq!(s.uncancel(), 0);
     /// ```
-    pub fn abort(&self) -> bool {
+    pub fn abort(&self, msg: Option<&str>) -> bool {
         let (action, waker) = {
             let mut st = self.lock();
-            let action = st.transition_to_abort_requested();
+            let action = st.transition_to_abort_requested(msg);
             let waker = match action {
                 AbortAction::Requested { wake: true } => st.waker.clone(),
                 _ => None,

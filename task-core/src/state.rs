@@ -219,10 +219,13 @@ impl<H> State<H> {
         self.route_cancel(msg, None)
     }
 
-    /// `abort()`: a cancellation nothing can catch or revoke. Counted as a
-    /// request (`cancelling()` shows it); not forwarded to awaited tasks:
-    /// the body is dropped at its next step, which drops its awaits.
-    pub(crate) fn transition_to_abort_requested(&mut self) -> AbortAction {
+    /// `abort_with(msg)`: a cancellation nothing can catch or revoke.
+    /// Counted as a request (`cancelling()` shows it); not forwarded to
+    /// awaited tasks: the body is dropped at its next step, which drops its
+    /// awaits. The task ends with a `CancelledError` carrying `msg` (none
+    /// for `abort()`), whatever earlier cancels said: a reason left from a
+    /// cancel the body caught must not reappear depending on timing.
+    pub(crate) fn transition_to_abort_requested(&mut self, msg: Option<&str>) -> AbortAction {
         self.log_traceback = false;
         if self.is_done() {
             return AbortAction::AlreadyDone;
@@ -233,6 +236,8 @@ impl<H> State<H> {
         self.aborted = true;
         self.num_cancels = self.num_cancels.saturating_add(1);
         self.must_cancel = true;
+        self.cancel_message = msg.map(Arc::from);
+        self.cancelled_exc = None;
         // A suspended task is woken whatever it waits on; a queued one
         // (not started, woken) runs soon anyway; a running one is woken at
         // the end of its step (`transition_to_suspended`).
@@ -358,7 +363,11 @@ impl<H> State<H> {
             }
             Waiter::Leaf(None) | Waiter::None => None,
         };
-        if self.must_cancel {
+        if self.aborted {
+            // Abort's own error, not a leaf's or a stored one.
+            self.must_cancel = false;
+            deliver = Some(CancelledError::from_message(self.cancel_message.clone()));
+        } else if self.must_cancel {
             self.must_cancel = false;
             if deliver.is_none() {
                 deliver = Some(match awaited_cancel {
@@ -693,7 +702,7 @@ mod tests {
         // Suspended inside a catch_cancel (depth 1).
         let _ = s.transition_to_suspended(None, 1);
         assert_eq!(
-            s.transition_to_abort_requested(),
+            s.transition_to_abort_requested(None),
             AbortAction::Requested { wake: true }
         );
         assert_eq!(s.num_cancels, 1);
@@ -710,11 +719,29 @@ mod tests {
     }
 
     #[test]
+    fn abort_delivers_its_own_message_not_an_earlier_cancel_s() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        // A cancel during the step leaves its message for the next step.
+        let _ = s.transition_to_cancel_requested(Some("earlier"));
+        let _ = s.transition_to_abort_requested(Some("abort"));
+        let _ = s.transition_to_suspended(None, 1);
+        match s.transition_to_running(None) {
+            StepStart::Run {
+                deliver: Some(e),
+                catch_depth: 0,
+                ..
+            } => assert_eq!(e.message(), Some("abort")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn abort_of_a_running_task_wakes_it_at_the_end_of_its_step() {
         let mut s = fresh();
         let _ = s.transition_to_running(None);
         assert_eq!(
-            s.transition_to_abort_requested(),
+            s.transition_to_abort_requested(None),
             AbortAction::Requested { wake: false }
         );
         assert!(matches!(
@@ -735,23 +762,26 @@ mod tests {
     fn abort_of_a_done_task_is_refused_and_a_second_abort_is_not_counted() {
         let mut s = fresh();
         assert_eq!(
-            s.transition_to_abort_requested(),
+            s.transition_to_abort_requested(None),
             AbortAction::Requested { wake: false }
         );
         assert_eq!(
-            s.transition_to_abort_requested(),
+            s.transition_to_abort_requested(None),
             AbortAction::Requested { wake: false }
         );
         assert_eq!(s.num_cancels, 1);
         let _ = s.transition_to_complete::<()>(Err(TaskError::Cancelled(CancelledError::new())));
-        assert_eq!(s.transition_to_abort_requested(), AbortAction::AlreadyDone);
+        assert_eq!(
+            s.transition_to_abort_requested(None),
+            AbortAction::AlreadyDone
+        );
     }
 
     #[test]
     fn a_value_returned_in_the_step_abort_was_called_in_is_lost() {
         let mut s = fresh();
         let _ = s.transition_to_running(None);
-        let _ = s.transition_to_abort_requested();
+        let _ = s.transition_to_abort_requested(None);
         let done = s.transition_to_complete(Ok(5_u8));
         assert!(matches!(s.phase, Phase::Cancelled));
         assert_eq!(done.discarded, Some(5));
