@@ -104,10 +104,7 @@ async fn wait_or_abort(conn: Task<ConnStats>, deadline: Duration) -> Result<Conn
         out = &mut outcome => out,
         () = h.sleep(deadline.saturating_sub(h.time())) => {
             println!("grace period over: aborting {}", handle.name());
-            // abort() takes no reason, and the one an earlier cancel left
-            // depends on timing: cancel_with gives it one first.
-            handle.cancel_with("grace period over");
-            handle.abort();
+            handle.abort_with("grace period over");
             outcome.await
         }
     }

@@ -96,10 +96,7 @@ enum Class {
 
 /// The class and a label of a job that gave no value.
 fn class_of(e: &TaskError) -> (Class, String) {
-    match (
-        e.cancelled(),
-        e.failure().and_then(|f| f.downcast_ref::<io::Error>()),
-    ) {
+    match (e.cancelled(), e.downcast_ref::<io::Error>()) {
         (Some(c), _) if c.message() == Some("timeout") => {
             (Class::TimedOut, "task cancelled: timeout".into())
         }

@@ -565,8 +565,8 @@ pub mod traits {
 /// assert_eq!(rt.run_until_complete(&t).unwrap(), 1);
 /// ```
 pub mod prelude {
-    pub use aiotask_api::{Runtime as _, RuntimeHandle as _, Task as _};
-    pub use aiotask_core::CatchCancelExt as _;
+    pub use crate::CatchCancelExt as _;
+    pub use crate::traits::{Runtime as _, RuntimeHandle as _, Task as _};
 }
 
 /// aiotask's own event loop, with what only it offers (`spawn_local`).

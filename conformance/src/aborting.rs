@@ -167,3 +167,53 @@ pub fn abort_is_not_forwarded_to_the_awaited_task<R: Runtime>(fx: &Fixture<R>) -
     );
     Outcome::Pass
 }
+
+/// `abort_with(msg)` ends the task with a `CancelledError` carrying `msg`,
+/// and `abort()` with none, whatever earlier cancels said: a body that
+/// caught `cancel_with("shutting down")` and went on does not end with that
+/// reason, on any flavour and whatever the timing.
+pub fn abort_carries_its_own_message<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    let h = fx.runtime().handle();
+    let (with, without) = run(fx.runtime(), async move {
+        let stubborn = |h: &<R as Runtime>::Handle, l: Log| -> TaskOf<R, ()> {
+            let h2 = h.clone();
+            h.create_task(async move {
+                l.push("started");
+                loop {
+                    if h2.sleep(LONG).catch_cancel().await.is_err() {
+                        l.push("caught");
+                    }
+                }
+            })
+        };
+        let message = |r: Result<(), TaskError>| match r {
+            Err(TaskError::Cancelled(e)) => Some(e.message().map(str::to_owned)),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for reason in [Some("grace period over"), None] {
+            let l = Log::new();
+            let t = stubborn(&h, l.clone());
+            let started = l.clone();
+            wait_until(&h, "the body started", move || started.len() == 1).await;
+            h.yield_now().await; // into its sleep, or about to be
+            t.cancel_with("shutting down");
+            let seen = l.clone();
+            wait_until(&h, "the cancel was caught", move || seen.len() == 2).await;
+            t.cancel_with("shutting down, again"); // maybe mid-step, maybe not
+            match reason {
+                Some(r) => t.abort_with(r),
+                None => t.abort(),
+            };
+            out.push(message(t.join().await));
+        }
+        (out[0].clone(), out[1].clone())
+    });
+    assert_eq!(
+        with,
+        Some(Some("grace period over".to_owned())),
+        "abort_with"
+    );
+    assert_eq!(without, Some(None), "abort: no message");
+    Outcome::Pass
+}

@@ -304,6 +304,7 @@ macro_rules! __with_check_list {
                 abort_before_the_first_step_runs_nothing,
                 abort_tells_callbacks_and_awaiters,
                 abort_is_not_forwarded_to_the_awaited_task,
+                abort_carries_its_own_message,
             }
             clock {
                 sleeps_end_in_deadline_order,

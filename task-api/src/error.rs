@@ -653,6 +653,21 @@ impl TaskError {
         }
     }
 
+    /// The error a fallible body returned, as its own type `E`, when this
+    /// is a failure holding one: `err.downcast_ref::<io::Error>()`.
+    ///
+    /// ```
+    /// let rt = aiotask::Runtime::new();
+    /// let kind = rt.run(async {
+    ///     let t = aiotask::spawn_try(async { Err::<(), _>(std::io::Error::other("refused")) });
+    ///     t.await.unwrap_err().downcast_ref::<std::io::Error>().map(|e| e.kind())
+    /// });
+    /// assert_eq!(kind.unwrap(), Some(std::io::ErrorKind::Other));
+    /// ```
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        self.failure()?.downcast_ref::<E>()
+    }
+
     /// Classifies an error a task body returned.
     ///
     /// A [`CancelledError`] keeps its meaning, the task ends cancelled,

@@ -391,6 +391,20 @@ pub trait Task:
     /// ```
     fn abort(&self) -> bool;
 
+    /// [`abort`](Task::abort) with a reason: the task ends with a
+    /// `CancelledError` carrying `message`, whatever an earlier cancel said.
+    ///
+    /// ```
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let t = aiotask::spawn(std::future::pending::<()>());
+    ///     t.abort_with("deadline");
+    ///     assert_eq!(t.await.unwrap_err().cancelled().unwrap().message(), Some("deadline"));
+    /// })
+    /// .unwrap();
+    /// ```
+    fn abort_with(&self, message: &str) -> bool;
+
     /// The stored failure, or `None` for a task that returned a value
     /// (Python's `exception()`).
     ///

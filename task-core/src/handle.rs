@@ -364,6 +364,34 @@ impl<T: Send + 'static> Task<T> {
         self.shared().abort(None)
     }
 
+    /// [`abort`](Self::abort) with a reason: the task ends with a
+    /// `CancelledError` carrying `message`, whatever an earlier cancel
+    /// said (a reason the body caught does not come back).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use aiotask::prelude::*;
+    ///
+    /// let rt = aiotask::Runtime::new();
+    /// rt.run(async {
+    ///     let conn = aiotask::spawn(async {
+    ///         loop {
+    ///             let _ = aiotask::sleep(Duration::from_secs(3600)).catch_cancel().await;
+    ///         }
+    ///     });
+    ///     aiotask::yield_now().await;
+    ///     conn.cancel_with("shutting down"); // caught, and refused
+    ///     aiotask::yield_now().await;
+    ///     conn.abort_with("grace period over");
+    ///     let err = conn.await.unwrap_err();
+    ///     assert_eq!(err.cancelled().unwrap().message(), Some("grace period over"));
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn abort_with(&self, message: &str) -> bool {
+        self.shared().abort(Some(message))
+    }
+
     /// Awaits the task by value, catching a cancellation in one shape, as
     /// Python's single `except CancelledError:` around `await task` does:
     /// `Err(CancelledError)` both when *this* task (the awaiter) is
@@ -796,6 +824,9 @@ impl<T: TaskOutput> aiotask_api::Task for Task<T> {
     }
     fn abort(&self) -> bool {
         Task::abort(self)
+    }
+    fn abort_with(&self, message: &str) -> bool {
+        Task::abort_with(self, message)
     }
     #[allow(
         refining_impl_trait,
