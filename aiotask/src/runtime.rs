@@ -76,15 +76,15 @@ impl Handle {
     /// ```
     pub fn try_current() -> Result<Self, RuntimeError> {
         #[cfg(feature = "native")]
-        if let Ok(h) = aiotask_native::Handle::try_current() {
+        if let Ok(h) = <aiotask_native::Handle as aiotask_api::RuntimeHandle>::try_current() {
             return Ok(h.into());
         }
         #[cfg(feature = "tokio")]
-        if let Ok(h) = aiotask_tokio::Handle::try_current() {
+        if let Ok(h) = <aiotask_tokio::Handle as aiotask_api::RuntimeHandle>::try_current() {
             return Ok(h.into());
         }
         #[cfg(feature = "smol")]
-        if let Ok(h) = aiotask_smol::Handle::try_current() {
+        if let Ok(h) = <aiotask_smol::Handle as aiotask_api::RuntimeHandle>::try_current() {
             return Ok(h.into());
         }
         Err(RuntimeError::new(RuntimeErrorKind::NoRunningLoop))
@@ -395,23 +395,4 @@ impl From<aiotask_smol::Runtime> for Runtime {
     }
 }
 
-impl aiotask_api::Runtime for Runtime {
-    type Handle = Handle;
-
-    fn handle(&self) -> Handle {
-        Runtime::handle(self)
-    }
-
-    fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
-    where
-        F: IntoFuture,
-        F::IntoFuture: Send + 'static,
-        F::Output: TaskOutput,
-    {
-        Runtime::run(self, main)
-    }
-
-    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
-        Runtime::run_until_complete(self, task)
-    }
-}
+aiotask_core::forward_runtime!(Runtime, Handle);

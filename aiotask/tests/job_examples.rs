@@ -6,41 +6,17 @@
 //! this test alone (`--test job_examples`) needs them built first:
 //! `cargo build -p aiotask --features tokio --examples`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>/examples
-    exe.parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("examples"))
-        .expect("target directory layout")
-}
+#[path = "support/examples.rs"]
+mod examples;
 
 fn check(stem: &str, want: &str) {
-    let exe = examples_dir().join(format!("{stem}{}", std::env::consts::EXE_SUFFIX));
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{stem}.rs"));
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let out = examples::run(stem, "cargo build -p aiotask --features tokio --examples");
     assert!(
-        exe.exists() && modified(&exe) >= modified(&source),
-        "{} is missing or older than its source: run through `cargo test`, which builds \
-         the examples, or `cargo build -p aiotask --features tokio --examples` first",
-        exe.display()
+        out.stderr.is_empty(),
+        "{stem} wrote to standard error:\n{}",
+        out.stderr
     );
-    let out = Command::new(&exe).output().expect("example runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{stem} exited with {}: {stderr}",
-        out.status
-    );
-    assert!(
-        stderr.is_empty(),
-        "{stem} wrote to standard error:\n{stderr}"
-    );
-    let got = String::from_utf8(out.stdout).expect("utf-8 output");
-    let got: Vec<&str> = got.lines().collect();
+    let got: Vec<&str> = out.stdout.lines().collect();
     let want: Vec<&str> = want.lines().collect();
     assert_eq!(got, want, "{stem}: output differs from its transcript");
 }

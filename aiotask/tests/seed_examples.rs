@@ -6,16 +6,9 @@
 //! one and compares its standard output with the `.out` transcript.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>/examples
-    exe.parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("examples"))
-        .expect("target directory layout")
-}
+#[path = "support/examples.rs"]
+mod examples;
 
 /// The transcripts live in this package (`tests/python-reference/`), so a
 /// clean clone and the published crate both carry them.
@@ -24,20 +17,15 @@ fn reference_dir() -> PathBuf {
 }
 
 fn check(stem: &str) {
-    let exe = examples_dir().join(format!("{stem}{}", std::env::consts::EXE_SUFFIX));
+    let out = examples::run(stem, "cargo build -p aiotask --examples");
+    // CPython's programs log nothing: neither do these (no task left
+    // pending, no failure unretrieved).
     assert!(
-        exe.exists(),
-        "{} is missing: run through `cargo test`, which builds the examples",
-        exe.display()
+        out.stderr.is_empty(),
+        "{stem} wrote to standard error:\n{}",
+        out.stderr
     );
-    let out = Command::new(&exe).output().expect("example runs");
-    assert!(
-        out.status.success(),
-        "{stem} exited with {}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = String::from_utf8(out.stdout).expect("utf-8 output");
+    let got = out.stdout;
     let want =
         std::fs::read_to_string(reference_dir().join(format!("{stem}.out"))).expect("transcript");
     assert_eq!(

@@ -224,26 +224,7 @@ impl fmt::Debug for Runtime {
     }
 }
 
-impl aiotask_api::Runtime for Runtime {
-    type Handle = Handle;
-
-    fn handle(&self) -> Handle {
-        Runtime::handle(self)
-    }
-
-    fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
-    where
-        F: IntoFuture,
-        F::IntoFuture: Send + 'static,
-        F::Output: TaskOutput,
-    {
-        Runtime::run(self, main)
-    }
-
-    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
-        Runtime::run_until_complete(self, task)
-    }
-}
+aiotask_core::forward_runtime!(Runtime, Handle);
 
 /// A cloneable, `Send + Sync` handle to a native loop (asyncio's
 /// `get_running_loop()`): create tasks, sleep, read the clock, report.
@@ -273,54 +254,8 @@ impl fmt::Debug for Handle {
 }
 
 impl Handle {
-    /// The handle of the aiotask_native runtime running on this thread: inside
-    /// any of its tasks, done callbacks and `call_soon` jobs (asyncio's
-    /// `get_running_loop()`).
-    ///
-    /// # Errors
-    ///
-    /// [`RuntimeErrorKind::NoRunningLoop`](aiotask_api::RuntimeErrorKind::NoRunningLoop)
-    /// outside them, or inside another backend's loop.
-    ///
-    /// ```
-    /// use aiotask_api::RuntimeErrorKind;
-    /// let rt = aiotask_native::Runtime::new();
-    /// assert_eq!(aiotask_native::Handle::try_current().unwrap_err().kind(), RuntimeErrorKind::NoRunningLoop);
-    /// assert!(rt.run(async { aiotask_native::Handle::try_current().is_ok() }).unwrap());
-    /// ```
-    pub fn try_current() -> Result<Self, aiotask_api::RuntimeError> {
-        Self::from_running_env().ok_or_else(|| {
-            aiotask_api::RuntimeError::new(aiotask_api::RuntimeErrorKind::NoRunningLoop)
-        })
-    }
-
-    /// [`try_current`](Self::try_current), for code that only runs inside
-    /// the runtime.
-    ///
-    /// # Panics
-    ///
-    /// Outside every task and callback of a aiotask_native runtime, with a
-    /// message that says how to fix it.
-    ///
-    /// ```
-    /// use aiotask_api::RuntimeHandle as _;
-    /// let rt = aiotask_native::Runtime::new();
-    /// let v = rt.run(async { aiotask_native::Handle::current().create_task(async { 7 }).await.unwrap() });
-    /// assert_eq!(v.unwrap(), 7);
-    /// ```
-    #[track_caller]
-    pub fn current() -> Self {
-        match Self::try_current() {
-            Ok(h) => h,
-            Err(_) => panic!(
-                "aiotask_native::Handle::current() called outside a task: there is no running event \
-                 loop on this thread. Call it from inside a task or a done callback of a aiotask_native \
-                 runtime, or pass the handle from `Runtime::handle()` to this code"
-            ),
-        }
-    }
-
-    /// Ambient rule A3 (aiotask-core): native's env is its loop.
+    /// The loop running on this thread, as `RuntimeHandle::try_current`
+    /// finds it (ambient rule A3 of aiotask-core): native's env is its loop.
     fn from_running_env() -> Option<Self> {
         let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_env()?;
         env.downcast::<LoopShared>()
@@ -333,7 +268,9 @@ impl aiotask_api::RuntimeHandle for Handle {
     type Task<T: TaskOutput> = Task<T>;
 
     fn try_current() -> Result<Self, aiotask_api::RuntimeError> {
-        Handle::try_current()
+        Self::from_running_env().ok_or_else(|| {
+            aiotask_api::RuntimeError::new(aiotask_api::RuntimeErrorKind::NoRunningLoop)
+        })
     }
 
     fn spawn<T, F>(&self, name: Option<String>, body: F) -> Task<T>

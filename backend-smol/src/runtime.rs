@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
+use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError};
 use aiotask_core::{
     Task,
     backend::{Hosted, HostedCell, HostedEnv, HostedLatch},
@@ -479,23 +479,4 @@ impl fmt::Debug for Runtime {
     }
 }
 
-impl aiotask_api::Runtime for Runtime {
-    type Handle = Handle;
-
-    fn handle(&self) -> Handle {
-        Runtime::handle(self)
-    }
-
-    fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
-    where
-        F: IntoFuture,
-        F::IntoFuture: Send + 'static,
-        F::Output: TaskOutput,
-    {
-        Runtime::run(self, main)
-    }
-
-    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
-        Runtime::run_until_complete(self, task)
-    }
-}
+aiotask_core::forward_runtime!(Runtime, Handle);

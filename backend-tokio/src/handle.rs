@@ -77,60 +77,10 @@ impl Handle {
         Self { inner }
     }
 
-    /// The handle of the aiotask_tokio runtime running on this thread: inside
-    /// any of its tasks, done callbacks and `call_soon` jobs (asyncio's
-    /// `get_running_loop()`).
-    ///
-    /// # Errors
-    ///
-    /// [`RuntimeErrorKind::NoRunningLoop`](aiotask_api::RuntimeErrorKind::NoRunningLoop)
-    /// outside them, or inside another backend's loop.
-    ///
-    /// ```
-    /// use aiotask_api::RuntimeErrorKind;
-    /// let rt = aiotask_tokio::Runtime::new();
-    /// assert_eq!(aiotask_tokio::Handle::try_current().unwrap_err().kind(), RuntimeErrorKind::NoRunningLoop);
-    /// assert!(rt.run(async { aiotask_tokio::Handle::try_current().is_ok() }).unwrap());
-    /// ```
-    pub fn try_current() -> Result<Self, aiotask_api::RuntimeError> {
-        Self::from_running_env().ok_or_else(|| {
-            aiotask_api::RuntimeError::new(aiotask_api::RuntimeErrorKind::NoRunningLoop)
-        })
-    }
-
-    /// [`try_current`](Self::try_current), for code that only runs inside
-    /// the runtime.
-    ///
-    /// # Panics
-    ///
-    /// Outside every task and callback of a aiotask_tokio runtime, with a
-    /// message that says how to fix it.
-    ///
-    /// ```
-    /// use aiotask_api::RuntimeHandle as _;
-    /// let rt = aiotask_tokio::Runtime::new();
-    /// let v = rt.run(async { aiotask_tokio::Handle::current().create_task(async { 7 }).await.unwrap() });
-    /// assert_eq!(v.unwrap(), 7);
-    /// ```
-    #[track_caller]
-    pub fn current() -> Self {
-        match Self::try_current() {
-            Ok(h) => h,
-            Err(_) => panic!(
-                "aiotask_tokio::Handle::current() called outside a task: there is no running event \
-                 loop on this thread. Call it from inside a task or a done callback of a aiotask_tokio \
-                 runtime, or pass the handle from `Runtime::handle()` to this code"
-            ),
-        }
-    }
-
+    /// The runtime running on this thread, as `RuntimeHandle::try_current`
+    /// finds it (ambient rule A3 of aiotask-core).
     fn from_running_env() -> Option<Self> {
-        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_env()?;
-        let owner = env
-            .downcast::<aiotask_core::backend::HostedEnv>()
-            .ok()?
-            .owner()?;
-        owner.downcast::<Inner>().ok().map(|inner| Self { inner })
+        aiotask_core::backend::running_hosted_owner::<Inner>().map(|inner| Self { inner })
     }
 
     /// The tokio runtime the tasks run on: spawn plain tokio tasks there,
@@ -232,7 +182,9 @@ impl aiotask_api::RuntimeHandle for Handle {
     type Task<T: TaskOutput> = Task<T>;
 
     fn try_current() -> Result<Self, aiotask_api::RuntimeError> {
-        Handle::try_current()
+        Self::from_running_env().ok_or_else(|| {
+            aiotask_api::RuntimeError::new(aiotask_api::RuntimeErrorKind::NoRunningLoop)
+        })
     }
 
     fn spawn<T, F>(&self, name: Option<String>, body: F) -> Task<T>

@@ -6,7 +6,7 @@ use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError, TaskOutput};
+use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError};
 use aiotask_core::{Task, backend::HostedLatch};
 
 use crate::gate::Gate;
@@ -443,23 +443,4 @@ impl fmt::Debug for Runtime {
     }
 }
 
-impl aiotask_api::Runtime for Runtime {
-    type Handle = Handle;
-
-    fn handle(&self) -> Handle {
-        Runtime::handle(self)
-    }
-
-    fn run<F>(&self, main: F) -> Result<F::Output, TaskError>
-    where
-        F: IntoFuture,
-        F::IntoFuture: Send + 'static,
-        F::Output: TaskOutput,
-    {
-        Runtime::run(self, main)
-    }
-
-    fn run_until_complete<T: TaskOutput + Clone>(&self, task: &Task<T>) -> Result<T, TaskError> {
-        Runtime::run_until_complete(self, task)
-    }
-}
+aiotask_core::forward_runtime!(Runtime, Handle);

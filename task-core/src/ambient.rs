@@ -53,6 +53,30 @@ pub fn running_env() -> Option<Arc<dyn Env>> {
         .flatten()
 }
 
+/// The owner of the running loop's env, when that env is a
+/// [`HostedEnv`](crate::backend::HostedEnv) whose owner is an `O` (rule A3):
+/// how a hosted backend finds its own handle's state.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::backend::{HostedEnv, enter_env, running_hosted_owner};
+/// struct Mine;
+/// let env = Arc::new(HostedEnv::new());
+/// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Mine);
+/// env.set_owner(Arc::downgrade(&owner));
+/// let _entered = enter_env(env);
+/// assert!(running_hosted_owner::<Mine>().is_some());
+/// assert!(running_hosted_owner::<u8>().is_none());
+/// ```
+pub fn running_hosted_owner<O: std::any::Any + Send + Sync>() -> Option<Arc<O>> {
+    let env: Arc<dyn std::any::Any + Send + Sync> = running_env()?;
+    let owner = env
+        .downcast::<crate::hosted_env::HostedEnv>()
+        .ok()?
+        .owner()?;
+    owner.downcast::<O>().ok()
+}
+
 /// Leaves the env [`enter_env`] entered, when dropped.
 #[must_use = "the env is current only while the guard lives"]
 #[derive(Debug)]

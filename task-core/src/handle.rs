@@ -131,6 +131,46 @@ macro_rules! forward_dyn_task {
     };
 }
 
+/// Implements [`aiotask_api::Runtime`] for a runtime type whose inherent
+/// `handle`, `run` and `run_until_complete` already say it all: the trait
+/// is written once, here, for every runtime that forwards to them:
+/// `aiotask_core::forward_runtime!(Runtime, Handle);` beside the inherent
+/// methods.
+#[macro_export]
+macro_rules! forward_runtime {
+    ($runtime:ty, $handle:ty) => {
+        impl $crate::__private::Runtime for $runtime {
+            type Handle = $handle;
+
+            fn handle(&self) -> $handle {
+                <$runtime>::handle(self)
+            }
+
+            fn run<F>(
+                &self,
+                main: F,
+            ) -> ::core::result::Result<F::Output, $crate::__private::TaskError>
+            where
+                F: ::core::future::IntoFuture,
+                F::IntoFuture: ::core::marker::Send + 'static,
+                F::Output: ::core::marker::Send + 'static,
+            {
+                <$runtime>::run(self, main)
+            }
+
+            fn run_until_complete<T>(
+                &self,
+                task: &$crate::Task<T>,
+            ) -> ::core::result::Result<T, $crate::__private::TaskError>
+            where
+                T: ::core::clone::Clone + ::core::marker::Send + 'static,
+            {
+                <$runtime>::run_until_complete(self, task)
+            }
+        }
+    };
+}
+
 /// The handle of one task: Python's `asyncio.Task` object.
 ///
 /// Cloning gives another reference to the same task; dropping every handle

@@ -103,10 +103,9 @@ mod value;
 /// for asyncio's tick rules over their own timer, and a
 /// [`HostedLatch`](backend::HostedLatch) for `run_until_complete` to block on.
 pub mod backend {
-    pub use crate::ambient::{EnvGuard, enter_env, running_env};
+    pub use crate::ambient::{EnvGuard, enter_env, running_env, running_hosted_owner};
     pub use crate::callback_queue::{CallbackQueue, Dispatcher};
     pub use crate::env::{Env, Job, drop_job, run_job};
-    pub use crate::forward_dyn_task;
     pub use crate::handle::{TaskCell, shared, task_from_cell};
     pub use crate::harness::{drop_body, poll_step};
     pub use crate::hosted::{Hosted, HostedCell};
@@ -117,6 +116,7 @@ pub mod backend {
     pub use crate::reporter::Reporter;
     pub use crate::repr::MAX_WAIT_FOR_DEPTH;
     pub use crate::shared::Shared;
+    pub use crate::{forward_dyn_task, forward_runtime};
 }
 
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
@@ -125,5 +125,5 @@ pub use handle::{CatchJoin, Join, Task};
 #[doc(hidden)]
 pub mod __private {
     pub use aiotask_api::protocol::{CancelEntry, CancelStep, ReprParts};
-    pub use aiotask_api::{Failure, TaskError, TaskId};
+    pub use aiotask_api::{Failure, Runtime, TaskError, TaskId};
 }
