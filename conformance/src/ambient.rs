@@ -118,3 +118,43 @@ pub fn no_running_loop_outside<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     );
     Outcome::Pass
 }
+
+/// A body's destructors are its `finally`: they run in the loop, when the
+/// body is dropped at a delivered cancel, and when it returns.
+pub fn the_running_loop_is_found_in_a_body_s_finally<R: Runtime>(fx: &Fixture<R>) -> Outcome {
+    struct Finally<R: Runtime>(Log, &'static str, std::marker::PhantomData<fn() -> R>);
+    impl<R: Runtime> Drop for Finally<R> {
+        fn drop(&mut self) {
+            let found = HandleOf::<R>::try_current().is_ok();
+            self.0.push(format!("{}: {found}", self.1));
+        }
+    }
+    let h = fx.runtime().handle();
+    let log = Log::new();
+    let (l1, l2) = (log.clone(), log.clone());
+    let started = Log::new();
+    let (s1, s2) = (started.clone(), started.clone());
+    run(fx.runtime(), async move {
+        let h2 = h.clone();
+        let cancelled: TaskOf<R, ()> = h.create_task(async move {
+            let _finally = Finally::<R>(l1, "cancelled", std::marker::PhantomData);
+            s1.push("started");
+            h2.sleep(crate::support::LONG).await;
+        });
+        let returned: TaskOf<R, ()> = h.create_task(async move {
+            let _finally = Finally::<R>(l2, "returned", std::marker::PhantomData);
+        });
+        wait_until(&h, "the body started", move || s2.len() == 1).await;
+        cancelled.cancel();
+        let _ = cancelled.join().await;
+        let _ = returned.join().await;
+    });
+    let mut seen = log.snapshot();
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["cancelled: true", "returned: true"],
+        "both destructors found the loop"
+    );
+    Outcome::Pass
+}

@@ -296,6 +296,7 @@ macro_rules! __with_check_list {
                 the_running_loop_is_found_inside_a_task,
                 the_running_loop_is_found_in_callbacks_and_jobs,
                 no_running_loop_outside,
+                the_running_loop_is_found_in_a_body_s_finally,
             }
             aborting {
                 abort_drops_the_body_past_its_catch,

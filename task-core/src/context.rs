@@ -52,6 +52,12 @@ pub(crate) fn pop_frame() -> Frame {
     })
 }
 
+/// How many step frames this thread has now (nested steps: a loop driven
+/// from inside another's step).
+pub(crate) fn frame_count() -> usize {
+    FRAMES.try_with(|f| f.borrow().len()).unwrap_or(0)
+}
+
 /// Runs `f` on the frame of the step running on this thread, if any.
 ///
 /// `None` also while the thread's locals are being destroyed (a `Join`

@@ -128,6 +128,13 @@ macro_rules! forward_dyn_task {
         fn repr_parts(&self) -> $crate::__private::ReprParts {
             self.$field.repr_parts_with(::core::option::Option::None)
         }
+        fn loop_env(
+            &self,
+        ) -> ::core::option::Option<
+            ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>,
+        > {
+            ::core::option::Option::Some(self.$field.env().clone())
+        }
     };
 }
 

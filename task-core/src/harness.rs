@@ -41,12 +41,12 @@ where
     F: Future<Output = Result<T, TaskError>>,
 {
     let shared = task.shared();
-    // Ambient rule A1: `Handle::current()` in the body, and in destructors
-    // run by the step, is this loop.
-    let _running = crate::ambient::enter_env(shared.env().clone());
     #[cfg(feature = "tracing")]
     let _span = crate::tracing_support::step_span(shared.id(), || shared.name());
     let drop_it = |body: Pin<&mut Option<F>>| {
+        // Ambient rule A1: a body's destructors (its `finally`) see the
+        // loop too, though no frame is pushed to drop it.
+        let _running = crate::ambient::enter_env(shared.env().clone());
         if let Some(message) = drop_body(body) {
             shared.report_drop_panic(message);
         }
