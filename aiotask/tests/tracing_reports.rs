@@ -97,3 +97,42 @@ fn a_task_logs_inside_a_span_named_after_it() {
         );
     }
 }
+
+/// A subscriber that panics whenever aiotask calls it.
+struct Panicking;
+
+impl tracing::Subscriber for Panicking {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        panic!("subscriber bug: new_span")
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {
+        panic!("subscriber bug: event")
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Reporting never unwinds, and a step never fails because of the
+/// subscriber: a panicking one is contained, the task runs, the report goes
+/// to standard error instead.
+#[test]
+fn a_panicking_subscriber_is_contained() {
+    let outcome = tracing::subscriber::with_default(Panicking, || {
+        let rt = aiotask::Runtime::from(aiotask::native::Runtime::new());
+        rt.run(async {
+            let failing = aiotask::spawn_named_try("loader", async {
+                Err::<(), _>(std::io::Error::other("disk gone"))
+            });
+            failing.detach(); // reported when done and gone: through the panicking subscriber
+            let fine = aiotask::spawn_named("fine", async { 7 });
+            aiotask::yield_now().await;
+            fine.await.unwrap()
+        })
+    });
+    assert_eq!(outcome.unwrap(), 7);
+}

@@ -11,21 +11,19 @@ use aiotask_core::backend::HostedEnv;
 use crate::gate::{Gate, Gated};
 use crate::live::Live;
 
-/// A fresh queue and a default (standard error) exception handler, with
-/// the queue's dispatcher spawned on `tokio`, and the count of the
-/// runtime's live futures.
+/// Spawns the dispatcher of `env`'s callback queue on `tokio`, counted in
+/// `live` (the runtime's live futures).
 ///
 /// The dispatcher is one task for the whole runtime. It closes the queue
 /// when the host runtime drops it (shutdown), so jobs queued afterwards
 /// are dropped instead of waiting forever. It counts as live: the handler
 /// is let go only once the host dropped it and every task.
-pub(crate) fn start_env(
+pub(crate) fn spawn_dispatcher(
     tokio: &tokio::runtime::Handle,
     gate: Option<Arc<Gate>>,
-) -> (Arc<HostedEnv>, Arc<Live>) {
-    let env = Arc::new(HostedEnv::new());
-    let live = Live::new(&env);
+    env: &Arc<HostedEnv>,
+    live: &Arc<Live>,
+) {
     let task: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(env.dispatcher());
     drop(tokio.spawn(Gated::new(gate, live.guard(), task)));
-    (env, live)
 }

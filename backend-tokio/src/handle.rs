@@ -12,7 +12,7 @@ use aiotask_core::{
     backend::{Hosted, HostedCell, HostedEnv, HostedYield},
 };
 
-use crate::env::start_env;
+use crate::env::spawn_dispatcher;
 use crate::gate::{Gate, Gated};
 use crate::live::Live;
 use crate::time;
@@ -63,7 +63,8 @@ impl Handle {
     pub(crate) fn start(tokio: tokio::runtime::Handle) -> Self {
         let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
         let gate = current_thread.then(|| Arc::new(Gate::default()));
-        let (env, live) = start_env(&tokio, gate.clone());
+        let env = Arc::new(HostedEnv::new());
+        let live = Live::new(&env);
         let inner = Arc::new(Inner {
             tokio,
             env,
@@ -74,6 +75,8 @@ impl Handle {
         // Ambient rule A3 (aiotask-core): the env knows its handle.
         let owner: Arc<dyn std::any::Any + Send + Sync> = inner.clone();
         inner.env.set_owner(Arc::downgrade(&owner));
+        // After the owner is set: the dispatcher holds it (rule A3).
+        spawn_dispatcher(&inner.tokio, inner.gate.clone(), &inner.env, &inner.live);
         Self { inner }
     }
 

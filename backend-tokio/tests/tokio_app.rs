@@ -109,3 +109,29 @@ async fn an_owned_runtime_may_be_dropped_inside_async_code() {
         assert!(pending.cancelled());
     }
 }
+
+/// Dropping an attached runtime and every handle detaches its tasks, which
+/// run on; inside them the running loop is still found (ambient rule A3:
+/// the dispatcher holds the env's owner). Found by review: the owner was
+/// only held weakly by the env, so `try_current()` failed there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_loop_outlives_a_dropped_attached_runtime() {
+    let rt = aiotask_tokio::Runtime::from_handle(tokio::runtime::Handle::current());
+    let go = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let wait = go.clone();
+    let t = rt.handle().create_task(async move {
+        wait.notified().await;
+        let found = <aiotask_tokio::Handle as aiotask_api::RuntimeHandle>::try_current();
+        let child = match found {
+            Ok(h) => h.create_task(async { 5 }).await.ok(),
+            Err(_) => None,
+        };
+        done_tx.send(child).ok();
+    });
+    t.detach();
+    drop(rt); // the runtime value and its last handle
+    go.notify_one();
+    let got = tokio::time::timeout(Duration::from_secs(10), done_rx).await;
+    assert_eq!(got.ok().and_then(Result::ok), Some(Some(5)));
+}

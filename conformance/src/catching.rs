@@ -337,6 +337,8 @@ pub fn a_body_error_of_its_own_reraises_a_cancel<R: Runtime>(fx: &Fixture<R>) ->
     #[derive(Debug)]
     enum AppError {
         Cancelled(CancelledError),
+        /// An awaited task's outcome as the cause: `raise X from e`.
+        WorkerGone(TaskError),
     }
     impl std::fmt::Display for AppError {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -347,13 +349,14 @@ pub fn a_body_error_of_its_own_reraises_a_cancel<R: Runtime>(fx: &Fixture<R>) ->
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             match self {
                 Self::Cancelled(c) => Some(c),
+                Self::WorkerGone(e) => Some(e),
             }
         }
     }
     let h = fx.runtime().handle();
     let log = Log::new();
     let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
-    let (io, app) = run(fx.runtime(), async move {
+    let ((io, app), caused_fails) = run(fx.runtime(), async move {
         let (h2, h3) = (h.clone(), h.clone());
         let io: TaskOf<R, ()> = h.create_try_task(async move {
             l1.push("io");
@@ -376,7 +379,20 @@ pub fn a_body_error_of_its_own_reraises_a_cancel<R: Runtime>(fx: &Fixture<R>) ->
             Err(TaskError::Cancelled(e)) => Some(e.message().map(str::to_owned)),
             _ => None,
         };
-        (read(io.join().await), read(app.join().await))
+        // A cause is not a re-raise: a worker that ended cancelled, as the
+        // source of the body's own error, fails the body's task.
+        let worker: TaskOf<R, ()> = h.create_task(std::future::pending());
+        worker.cancel_with("worker stop");
+        let w = worker.clone();
+        let caused: TaskOf<R, ()> = h.create_try_task(async move {
+            w.await.map_err(AppError::WorkerGone)?;
+            Ok::<_, AppError>(())
+        });
+        let caused = caused.join().await;
+        (
+            (read(io.join().await), read(app.join().await)),
+            caused.is_err_and(|e| e.is_failed()),
+        )
     });
     assert_eq!(
         io,
@@ -387,6 +403,10 @@ pub fn a_body_error_of_its_own_reraises_a_cancel<R: Runtime>(fx: &Fixture<R>) ->
         app,
         Some(Some("app stop".to_owned())),
         "own enum body: cancelled"
+    );
+    assert!(
+        caused_fails,
+        "an error caused by a cancelled worker fails the task"
     );
     Outcome::Pass
 }

@@ -670,14 +670,18 @@ impl TaskError {
 
     /// Classifies an error a task body returned.
     ///
-    /// A [`CancelledError`] keeps its meaning, the task ends cancelled,
-    /// wherever it is in the error: the error itself (or a boxed one, or a
-    /// `TaskError`), an [`io::Error`](std::io::Error) made from one
-    /// (`From<CancelledError> for io::Error`), or any error of the
-    /// [`source`](Error::source) chain (an error enum of the body's own,
+    /// A [`CancelledError`] keeps its meaning, the task ends cancelled, when
+    /// the error *is* the cancellation re-raised: the error itself (or a
+    /// boxed one, or a `TaskError::Cancelled`), an
+    /// [`io::Error`](std::io::Error) made from one
+    /// (`From<CancelledError> for io::Error`), or an error whose immediate
+    /// [`source`](Error::source) is one (an error enum of the body's own,
     /// with a variant `Cancelled(#[from] CancelledError)`). That is how a
     /// body whose error type is its own re-raises a caught cancellation
-    /// with `?`. Any other error fails the task.
+    /// with `?`. Any other error fails the task, one that merely records a
+    /// cancellation further down its chain too (a `Gone(#[source]
+    /// TaskError)` of an awaited task that was cancelled: Python's `raise
+    /// X from e` fails the task with `X`).
     ///
     /// ```
     /// use aiotask::{CancelledError, TaskError};
@@ -710,29 +714,25 @@ impl TaskError {
     }
 }
 
-/// The cancellation an error carries: the error itself, the error inside an
-/// `io::Error`, or one of its sources. A chain is followed for 64 links at
-/// most (a `source()` that cycles must not hang the task's completion).
+/// The cancellation an error re-raises: the error itself (a
+/// `CancelledError`, a `TaskError::Cancelled`, an `io::Error` made from a
+/// `CancelledError`), or its immediate source when that is a bare
+/// `CancelledError` (or an `io::Error` made from one). A `TaskError` source
+/// is an awaited task's outcome, a cause, not a re-raise.
 fn find_cancellation(error: &(dyn Error + 'static)) -> Option<CancelledError> {
-    let mut next = Some(error);
-    for _ in 0..64 {
-        let e = next?;
+    fn bare(e: &(dyn Error + 'static)) -> Option<CancelledError> {
         if let Some(c) = e.downcast_ref::<CancelledError>() {
             return Some(c.clone());
         }
-        if let Some(TaskError::Cancelled(c)) = e.downcast_ref::<TaskError>() {
-            return Some(c.clone());
-        }
-        if let Some(c) = e
-            .downcast_ref::<std::io::Error>()
+        e.downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
             .and_then(|inner| inner.downcast_ref::<CancelledError>())
-        {
-            return Some(c.clone());
-        }
-        next = e.source();
+            .cloned()
     }
-    None
+    if let Some(TaskError::Cancelled(c)) = error.downcast_ref::<TaskError>() {
+        return Some(c.clone());
+    }
+    bare(error).or_else(|| error.source().and_then(bare))
 }
 
 /// A cancellation as an I/O error, so that a body whose error type is

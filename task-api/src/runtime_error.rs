@@ -55,6 +55,11 @@ pub enum RuntimeErrorKind {
     /// or an ambient `spawn` was called outside every task and callback
     /// (asyncio: `no running event loop`).
     NoRunningLoop,
+    /// Reading a task's value would wait for ever: from inside the `Clone`
+    /// or `Debug` of that same value, or of values that hold each other,
+    /// read on two threads at once. asyncio cannot get here (reading a
+    /// value takes no lock); the read returns this instead of deadlocking.
+    WouldWaitForever,
 }
 
 impl RuntimeError {
@@ -88,6 +93,10 @@ impl RuntimeError {
             }
             RuntimeErrorKind::Closed => "Event loop is closed",
             RuntimeErrorKind::NoRunningLoop => "no running event loop",
+            RuntimeErrorKind::WouldWaitForever => {
+                "reading this task's value would wait for ever: it was read from inside the \
+                 Clone or Debug of that value, or of values that hold each other"
+            }
         }
     }
 }

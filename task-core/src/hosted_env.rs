@@ -57,8 +57,10 @@ impl HostedEnv {
 
     /// Records what this env belongs to (the backend's handle state), so
     /// that the backend can find its handle from the running env (ambient
-    /// rule A3). Held weakly: the owner usually holds the env. Set once;
-    /// a second call is ignored.
+    /// rule A3). Held weakly here (the owner usually holds the env), and
+    /// strongly by the [`dispatcher`](Self::dispatcher) made after this
+    /// call, which runs as long as the host runs the tasks. Set once; a
+    /// second call is ignored.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -132,6 +134,7 @@ impl HostedEnv {
             dispatcher: self.queue.clone().dispatcher(self.reporter.clone()),
             queue: self.queue.clone(),
             env: self.clone(),
+            owner: self.owner(),
         }
     }
 }
@@ -182,6 +185,12 @@ pub struct HostedDispatcher {
     dispatcher: Dispatcher,
     queue: Arc<CallbackQueue>,
     env: Arc<HostedEnv>,
+    /// The env's owner, held while the dispatcher runs (ambient rule A3):
+    /// the runtime value and every handle may be gone while the host still
+    /// runs the tasks (an attached runtime), and they must still find their
+    /// loop. Nothing the owner holds reaches the dispatcher: no cycle.
+    #[allow(dead_code, reason = "held only to keep the owner alive")]
+    owner: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Future for HostedDispatcher {

@@ -130,17 +130,19 @@ fn default_report(prefix: &str, context: &ExceptionContext) {
 /// at `ERROR`), target `aiotask`; `false` when no logger takes it.
 #[cfg(feature = "log")]
 fn log_report(prefix: &str, context: &ExceptionContext) -> bool {
-    if !log::log_enabled!(target: "aiotask", log::Level::Error) {
-        return false;
-    }
+    // The logger is user code: reporting never unwinds (rule 1).
     call_quietly(|| {
+        if !log::log_enabled!(target: "aiotask", log::Level::Error) {
+            return false;
+        }
         log::error!(
             target: "aiotask",
             "{prefix}{context} (task.name={})",
             context.task_name().unwrap_or("")
         );
+        true
     })
-    .is_ok()
+    .unwrap_or(false)
 }
 
 fn write_to_stderr(prefix: &str, context: &ExceptionContext) {

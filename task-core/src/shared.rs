@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 use aiotask_api::protocol::{CancelEntry, CancelStep, ReprParts};
 use aiotask_api::{
     CancelledError, DoneCallback, ExceptionContext, Failure, InvalidStateError, ReportKind,
-    TaskError, TaskId, call_quietly, drop_quietly,
+    RuntimeError, RuntimeErrorKind, TaskError, TaskId, call_quietly, drop_quietly,
 };
 
 use crate::awaited::Awaited;
@@ -290,13 +290,10 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// # Errors
     ///
-    /// `InvalidState` while pending, `Cancelled`, or the stored `Failed`.
-    ///
-    /// # Panics
-    ///
-    /// When called from inside the `Clone` of this same task's value, or
-    /// where waiting for the value would close a cycle with other threads
-    /// (value rule V3): that call would never return.
+    /// `InvalidState` while pending, `Cancelled`, or the stored `Failed`;
+    /// [`TaskError::Runtime`] with kind `WouldWaitForever` when called from
+    /// inside the `Clone` of this same task's value, or where waiting for
+    /// the value would close a cycle with other threads (value rule V3).
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -319,10 +316,6 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// As [`result`](Self::result), and `InvalidState` (taken) once moved out.
     ///
-    /// # Panics
-    ///
-    /// As [`result`](Self::result).
-    ///
     /// ```
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
@@ -343,11 +336,10 @@ impl<T: Send + 'static> Shared<T> {
         match read {
             Read::Value(v) => Ok(v),
             Read::Taken => Err(InvalidStateError::result_taken().into()),
-            Read::WouldWaitForever => panic!(
-                "result() of task {} would wait for ever: called from inside the Clone or Debug \
-                 of that task's own value, or from values that hold each other on two threads",
-                self.id
-            ),
+            // Errors are values: an await never panics (rule V3).
+            Read::WouldWaitForever => {
+                Err(RuntimeError::new(RuntimeErrorKind::WouldWaitForever).into())
+            }
         }
     }
 
@@ -450,7 +442,7 @@ impl<T: Send + 'static> Shared<T> {
     /// The terminal transition: stores the outcome and dispatches the done
     /// list through the loop's `call_soon`.
     pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
-        let (entries, discarded, released) = {
+        let (entries, discarded, lost_failure, released) = {
             let mut st = self.lock();
             let done = st.transition_to_complete(outcome);
             if let Some(v) = done.value {
@@ -458,9 +450,17 @@ impl<T: Send + 'static> Shared<T> {
                 self.value.store(v);
             }
             st.dispatching = true;
-            (done.entries, done.discarded, done.released)
+            (
+                done.entries,
+                done.discarded,
+                done.lost_failure,
+                done.released,
+            )
         };
         drop(released);
+        // A failure an abort overrode: its error's destructor is user code
+        // (the failure drops it quietly), run with no lock held.
+        drop(lost_failure);
         if let Some(lost) = discarded {
             self.drop_user_value(lost);
         }

@@ -145,6 +145,8 @@ pub(crate) struct Completion<T, H> {
     pub(crate) entries: Vec<Entry<H>>,
     pub(crate) value: Option<T>,
     pub(crate) discarded: Option<T>,
+    /// A failure the body ended with in the step an abort arrived in.
+    pub(crate) lost_failure: Option<Failure>,
     pub(crate) released: Released,
 }
 
@@ -292,7 +294,8 @@ impl<H> State<H> {
     /// this task takes it itself, as if what it awaits had refused it, and
     /// is woken to receive it. Not counted again.
     pub(crate) fn route_cancel_in_cycle(&mut self, msg: Option<&str>) -> CancelAction {
-        if self.is_done() {
+        if self.is_done() || self.aborted {
+            // Aborted: its own message stands; the body is dropped anyway.
             return CancelAction::Requested { wake: false };
         }
         self.must_cancel = true;
@@ -327,7 +330,9 @@ impl<H> State<H> {
     /// `future.result()` before the step (see [`Self::transition_to_running`]).
     pub(crate) fn awaited_to_read(&self) -> Option<Awaited> {
         match &self.waiter {
-            Waiter::Tasks(t) if self.must_cancel => Some(t.clone()),
+            // An aborted task throws its own error in: it reads nothing of
+            // the awaited task (whose message and failure stay unread).
+            Waiter::Tasks(t) if self.must_cancel && !self.aborted => Some(t.clone()),
             _ => None,
         }
     }
@@ -449,7 +454,29 @@ impl<H> State<H> {
         outcome: Result<T, TaskError>,
     ) -> Completion<T, H> {
         debug_assert!(!self.is_done(), "a task completes once");
-        let (mut value, mut discarded) = (None, None);
+        let (mut value, mut discarded, mut lost_failure) = (None, None, None);
+        if self.aborted {
+            // Aborted during the step that ended: the abort wins, with its
+            // own message, whatever the body returned (a value or a failure
+            // is lost, dropped by the caller outside the lock).
+            match outcome {
+                Ok(v) => discarded = Some(v),
+                Err(TaskError::Failed(f)) => lost_failure = Some(f),
+                Err(_) => {}
+            }
+            self.must_cancel = false;
+            self.cancelled_exc = Some(CancelledError::from_message(self.cancel_message.clone()));
+            self.cancel_message = None;
+            self.phase = Phase::Cancelled;
+            let (entries, released) = self.finish_common();
+            return Completion {
+                entries,
+                value,
+                discarded,
+                lost_failure,
+                released,
+            };
+        }
         self.phase = match outcome {
             Ok(v) if self.must_cancel => {
                 // Cancelled during the step that returned: the value is lost.
@@ -481,6 +508,7 @@ impl<H> State<H> {
             entries,
             value,
             discarded,
+            lost_failure,
             released,
         }
     }
@@ -785,5 +813,40 @@ mod tests {
         let done = s.transition_to_complete(Ok(5_u8));
         assert!(matches!(s.phase, Phase::Cancelled));
         assert_eq!(done.discarded, Some(5));
+    }
+
+    #[test]
+    fn a_failure_or_an_old_cancel_ending_the_step_abort_was_called_in_is_the_abort() {
+        for outcome in [
+            Err(TaskError::Failed(Failure::from_error("late failure"))),
+            Err(TaskError::Cancelled(CancelledError::with_message("old"))),
+        ] {
+            let mut s = fresh();
+            let _ = s.transition_to_running(None);
+            let _ = s.transition_to_abort_requested(Some("abort"));
+            let done = s.transition_to_complete::<u8>(outcome);
+            assert!(matches!(s.phase, Phase::Cancelled));
+            assert!(done.lost_failure.is_some() || done.discarded.is_none());
+            assert_eq!(s.make_cancelled_error().message(), Some("abort"));
+        }
+    }
+
+    #[test]
+    fn an_aborted_task_reads_nothing_of_what_it_awaited() {
+        let mut s = fresh();
+        let _ = s.transition_to_running(None);
+        s.waiter = Waiter::None;
+        s.must_cancel = true;
+        assert!(s.awaited_to_read().is_none()); // no tasks awaited: nothing either way
+        let _ = s.transition_to_abort_requested(None);
+        assert!(s.awaited_to_read().is_none());
+        assert!(matches!(
+            s.route_cancel_in_cycle(Some("cycle")),
+            CancelAction::Requested { wake: false }
+        ));
+        assert_eq!(
+            s.cancel_message, None,
+            "the abort's (absent) message stands"
+        );
     }
 }
