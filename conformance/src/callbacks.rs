@@ -85,7 +85,7 @@ pub fn callbacks_receive_the_task<R: Runtime>(fx: &Fixture<R>) -> Outcome {
                 x.name()
             ));
         });
-        let _ = t.await;
+        let _ = t.join().await; // a clone read: the callback reads the value too
         wait_until(&h, "the callback ran", || log.len() == 1).await;
         log.expect(
             &["same=true done=true result=Some(5) name=Given"],
