@@ -252,6 +252,14 @@ impl Env for LoopShared {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// Done-list rule D5 (aiotask-core): the ready queue holds task steps
+    /// and jobs in one FIFO, so waking the awaiter now queues its step
+    /// exactly where the done-list job would have been queued (and that job
+    /// would have run it in place, `wake_inline`).
+    fn wake_soon(&self, waker: Waker) {
+        aiotask_core::backend::run_contained(move || waker.wake(), |ctx| self.reporter.report(ctx));
+    }
+
     /// asyncio's `wakeup` runs the awaiter's step in place: the woken task
     /// goes to the front of the ready queue, `then` right behind it, and
     /// both run in the current tick.

@@ -95,7 +95,7 @@ pub fn running_env() -> Option<Arc<dyn std::any::Any + Send + Sync>> {
 /// ```
 pub fn running_hosted_owner<O: std::any::Any + Send + Sync>() -> Option<Arc<O>> {
     let owner = running_env()?
-        .downcast::<crate::hosted_env::HostedEnv>()
+        .downcast::<crate::hosting::env::HostedEnv>()
         .ok()?
         .owner()?;
     owner.downcast::<O>().ok()

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use aiotask_api::AnyTask;
+use aiotask_api::{AnyTask, TaskId};
 
 /// The tasks one suspension awaits, each once, in the order first polled.
 /// One task (the common case) is held as is; several share one allocation,
@@ -46,9 +46,9 @@ impl Awaited {
     }
 }
 
-/// The joins a running step polled and left pending, with the key of each
-/// (unique process-wide): the joins dropped in the same step are removed
-/// again.
+/// The joins a running step polled and left pending, each known by its
+/// task and its key (unique per task): the joins dropped in the same step
+/// are removed again.
 #[derive(Default)]
 pub(crate) struct PendingJoins {
     first: Option<(AnyTask, u64)>,
@@ -60,7 +60,7 @@ impl PendingJoins {
     /// (the same join polled twice), for the caller to drop outside any
     /// borrow.
     pub(crate) fn insert(&mut self, task: AnyTask, key: u64) -> Option<AnyTask> {
-        if let Some(slot) = self.slot_mut(key) {
+        if let Some(slot) = self.slot_mut(task.id(), key) {
             return Some(std::mem::replace(slot, task));
         }
         if self.first.is_none() {
@@ -71,24 +71,26 @@ impl PendingJoins {
         None
     }
 
-    /// Forgets the join `key` (dropped in this step); returns its task.
-    pub(crate) fn remove(&mut self, key: u64) -> Option<AnyTask> {
-        if self.first.as_ref().is_some_and(|(_, k)| *k == key) {
+    /// Forgets the join `key` on task `id` (dropped in this step); returns
+    /// its task.
+    pub(crate) fn remove(&mut self, id: TaskId, key: u64) -> Option<AnyTask> {
+        let is_it = |(t, k): &(AnyTask, u64)| *k == key && t.id() == id;
+        if self.first.as_ref().is_some_and(is_it) {
             let (task, _) = self.first.take()?;
             if !self.rest.is_empty() {
                 self.first = Some(self.rest.remove(0));
             }
             return Some(task);
         }
-        let at = self.rest.iter().position(|(_, k)| *k == key)?;
+        let at = self.rest.iter().position(is_it)?;
         Some(self.rest.remove(at).0)
     }
 
-    fn slot_mut(&mut self, key: u64) -> Option<&mut AnyTask> {
+    fn slot_mut(&mut self, id: TaskId, key: u64) -> Option<&mut AnyTask> {
         self.first
             .iter_mut()
             .chain(self.rest.iter_mut())
-            .find(|(_, k)| *k == key)
+            .find(|(t, k)| *k == key && t.id() == id)
             .map(|(t, _)| t)
     }
 

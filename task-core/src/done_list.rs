@@ -16,20 +16,137 @@
 //!   are user values; a destructor that panics is reported
 //!   (`ReportKind::DropPanicked`).
 
+//! * **D5. One entry costs no allocation.** A pending task's list
+//!   ([`DoneEntries`]) holds a single entry (one awaiter: the common case)
+//!   inline, and a list of awaiters only is woken at completion without a
+//!   job ([`Env::wake_soon`](crate::backend::Env::wake_soon)), which puts
+//!   each awaiter's step where the job would have run it.
+
+use std::task::Waker;
+
 use aiotask_api::{DoneCallback, Failure, ReportKind, drop_quietly};
 
 use crate::env::Job;
 use crate::handle::Task;
-use crate::state::Entry;
+
+/// One entry of a done list: a callback, or an awaiter to wake. `key`
+/// tells a task's awaiters apart (unique per task, see
+/// [`DoneEntries::next_key`]).
+pub(crate) enum DoneEntry<H> {
+    Callback(DoneCallback<H>),
+    Awaiter { key: u64, waker: Waker },
+}
+
+/// A task's done list (CPython's `_callbacks`): callbacks and awaiters in
+/// the order added. One entry is held inline (D5).
+pub(crate) enum DoneEntries<H> {
+    Empty,
+    One(DoneEntry<H>),
+    Many(Vec<DoneEntry<H>>),
+}
+
+impl<H> Default for DoneEntries<H> {
+    fn default() -> Self {
+        Self::Empty
+    }
+}
+
+impl<H> DoneEntries<H> {
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Self::Empty => true,
+            Self::One(_) => false,
+            Self::Many(v) => v.is_empty(),
+        }
+    }
+
+    /// Appends `entry` after every entry already there.
+    pub(crate) fn push(&mut self, entry: DoneEntry<H>) {
+        match std::mem::take(self) {
+            Self::Empty => *self = Self::One(entry),
+            Self::One(first) => *self = Self::Many(vec![first, entry]),
+            Self::Many(mut v) => {
+                v.push(entry);
+                *self = Self::Many(v);
+            }
+        }
+    }
+
+    /// The waker of the awaiter `key`, if it is registered.
+    pub(crate) fn awaiter_mut(&mut self, key: u64) -> Option<&mut Waker> {
+        let is_it =
+            |e: &&mut DoneEntry<H>| matches!(e, DoneEntry::Awaiter { key: k, .. } if *k == key);
+        let found = match self {
+            Self::Empty => None,
+            Self::One(e) => Some(e).filter(is_it),
+            Self::Many(v) => v.iter_mut().find(is_it),
+        };
+        match found {
+            Some(DoneEntry::Awaiter { waker, .. }) => Some(waker),
+            _ => None,
+        }
+    }
+
+    /// Takes out the entries `remove` picks, keeping the others in order.
+    pub(crate) fn extract(
+        &mut self,
+        mut remove: impl FnMut(&DoneEntry<H>) -> bool,
+    ) -> Vec<DoneEntry<H>> {
+        match self {
+            Self::Empty => Vec::new(),
+            Self::One(e) if remove(e) => match std::mem::take(self) {
+                Self::One(e) => vec![e],
+                _ => unreachable!("matched One just above"),
+            },
+            Self::One(_) => Vec::new(),
+            Self::Many(v) => v.extract_if(.., |e| remove(e)).collect(),
+        }
+    }
+
+    /// True when every entry is an awaiter (none is a callback).
+    pub(crate) fn only_awaiters(&self) -> bool {
+        let awaiter = |e: &DoneEntry<H>| matches!(e, DoneEntry::Awaiter { .. });
+        match self {
+            Self::Empty => true,
+            Self::One(e) => awaiter(e),
+            Self::Many(v) => v.iter().all(awaiter),
+        }
+    }
+}
+
+impl<H> IntoIterator for DoneEntries<H> {
+    type Item = DoneEntry<H>;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<DoneEntry<H>>, std::vec::IntoIter<DoneEntry<H>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Self::Empty => (None, Vec::new()),
+            Self::One(e) => (Some(e), Vec::new()),
+            Self::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
+impl<H> FromIterator<DoneEntry<H>> for DoneEntries<H> {
+    fn from_iter<I: IntoIterator<Item = DoneEntry<H>>>(iter: I) -> Self {
+        let mut entries = Self::Empty;
+        for e in iter {
+            entries.push(e);
+        }
+        entries
+    }
+}
 
 /// A done list on its way through the loop's `call_soon` queue.
 pub(crate) struct DoneList<T: Send + 'static> {
     handle: Task<T>,
-    entries: Vec<Entry<Task<T>>>,
+    entries: DoneEntries<Task<T>>,
 }
 
 impl<T: Send + 'static> DoneList<T> {
-    pub(crate) fn job(handle: Task<T>, entries: Vec<Entry<Task<T>>>) -> Job {
+    pub(crate) fn job(handle: Task<T>, entries: DoneEntries<Task<T>>) -> Job {
         let mut list = Self { handle, entries };
         Box::new(move || {
             let entries = std::mem::take(&mut list.entries);
@@ -49,11 +166,14 @@ impl<T: Send + 'static> Drop for DoneList<T> {
 
 /// Ends entries that will never run: awaiters are woken (D3), callbacks
 /// dropped quietly, a panic of their destructor passed to `report` (D4).
-pub(crate) fn drop_entries<H>(entries: Vec<Entry<H>>, report: &dyn Fn(String)) {
+pub(crate) fn drop_entries<H>(
+    entries: impl IntoIterator<Item = DoneEntry<H>>,
+    report: &dyn Fn(String),
+) {
     for entry in entries {
         match entry {
-            Entry::Awaiter { waker, .. } => waker.wake(),
-            Entry::Callback(cb) => drop_callback(cb, report),
+            DoneEntry::Awaiter { waker, .. } => waker.wake(),
+            DoneEntry::Callback(cb) => drop_callback(cb, report),
         }
     }
 }
@@ -66,11 +186,11 @@ pub(crate) fn drop_callback<H>(callback: DoneCallback<H>, report: &dyn Fn(String
 }
 
 /// Runs a done list in order (D1, D2).
-fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>) {
+fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>>) {
     let mut entries = entries.into_iter();
     while let Some(entry) = entries.next() {
         match entry {
-            Entry::Callback(cb) => {
+            DoneEntry::Callback(cb) => {
                 let call = std::panic::AssertUnwindSafe(|| cb.call(handle));
                 if let Err(payload) = std::panic::catch_unwind(call) {
                     // The failure owns the payload and drops it quietly.
@@ -84,8 +204,8 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: Vec<Entry<Task<T>>>
                 }
                 drop_callback(cb, &|m| handle.shared().report_drop_panic(m)); // D4
             }
-            Entry::Awaiter { waker, .. } => {
-                let rest: Vec<_> = entries.collect();
+            DoneEntry::Awaiter { waker, .. } => {
+                let rest: DoneEntries<_> = entries.collect();
                 let then = (!rest.is_empty()).then(|| DoneList::job(handle.clone(), rest));
                 handle.shared().env().wake_inline(waker, then);
                 return;

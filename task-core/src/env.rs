@@ -52,6 +52,37 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
         }
     }
 
+    /// Wakes `waker`, an awaiter of a task that just finished whose done
+    /// list holds awaiters only, at the place in the loop's order where the
+    /// done-list job would have resumed it (done-list rule D5): no job is
+    /// boxed for it.
+    ///
+    /// The default queues a job that wakes it (and wakes it too if the job
+    /// is dropped unrun, rule D3). A loop whose one FIFO holds both task
+    /// steps and jobs wakes it at once: the step is queued where the job
+    /// would have been. A queue of jobs can hold the waker itself
+    /// ([`CallbackQueue::push_wake`](crate::backend::CallbackQueue::push_wake)).
+    ///
+    /// ```
+    /// use aiotask_core::backend::{Env, HostedEnv};
+    /// let env = HostedEnv::new();
+    /// env.wake_soon(std::task::Waker::noop().clone());
+    /// assert_eq!(env.queue().len(), 1);
+    /// ```
+    fn wake_soon(&self, waker: Waker) {
+        /// Wakes when dropped: run, or dropped unrun.
+        struct WakeOnDrop(Option<Waker>);
+        impl Drop for WakeOnDrop {
+            fn drop(&mut self) {
+                if let Some(w) = self.0.take() {
+                    w.wake();
+                }
+            }
+        }
+        let wake = WakeOnDrop(Some(waker));
+        self.call_soon(Box::new(move || drop(wake)));
+    }
+
     /// True once the runtime has begun to shut down. A [`Hosted`](crate::backend::Hosted)
     /// task polled from then on is destroyed instead of stepped: asyncio
     /// never runs a step after its loop closed, even when a worker thread of
@@ -97,7 +128,19 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
 /// assert_eq!(reports, [aiotask_api::ReportKind::CallbackPanicked]);
 /// ```
 pub fn run_job(job: Job, report: impl FnOnce(ExceptionContext)) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(job)) {
+    run_contained(job, report);
+}
+
+/// Runs `f` as [`run_job`] runs a job (a panic goes to `report`), for work
+/// that needs no box: an awaiter's wake-up, say.
+///
+/// ```
+/// let mut reports = Vec::new();
+/// aiotask_core::backend::run_contained(|| panic!("waker bug"), |ctx| reports.push(ctx.kind()));
+/// assert_eq!(reports, [aiotask_api::ReportKind::CallbackPanicked]);
+/// ```
+pub fn run_contained(f: impl FnOnce(), report: impl FnOnce(ExceptionContext)) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
         // The failure owns the payload and drops it quietly (see `Failure`).
         report(
             ExceptionContext::new(ReportKind::CallbackPanicked)

@@ -810,7 +810,8 @@ impl<T: Send + 'static> Drop for Join<T> {
             // the task no longer awaits this one, so a cancel must not be
             // forwarded here, and must wake the task rather than wait for
             // a done-list wake-up that was just withdrawn.
-            let _cleared = with_frame(|f| f.awaited.remove(key));
+            let id = self.task.id();
+            let _cleared = with_frame(|f| f.awaited.remove(id, key));
         }
     }
 }

@@ -52,17 +52,13 @@
 
 mod ambient;
 mod awaited;
-mod callback_queue;
 mod context;
 mod done_list;
 mod env;
 mod forward;
 mod handle;
 mod harness;
-mod hosted;
-mod hosted_env;
-mod hosted_latch;
-mod hosted_time;
+mod hosting;
 mod name;
 mod reporter;
 mod repr;
@@ -104,14 +100,13 @@ mod value;
 /// [`HostedLatch`](backend::HostedLatch) for `run_until_complete` to block on.
 pub mod backend {
     pub use crate::ambient::{EnvGuard, enter_env, running_env, running_hosted_owner};
-    pub use crate::callback_queue::{CallbackQueue, Dispatcher};
-    pub use crate::env::{Env, Job, drop_job, run_job};
+    pub use crate::env::{Env, Job, drop_job, run_contained, run_job};
     pub use crate::handle::{TaskCell, shared, task_from_cell};
     pub use crate::harness::{drop_body, poll_step};
-    pub use crate::hosted::{Hosted, HostedCell};
-    pub use crate::hosted_env::{HostedDispatcher, HostedEnv};
-    pub use crate::hosted_latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
-    pub use crate::hosted_time::{HostedSleep, HostedYield};
+    pub use crate::hosting::{
+        CallbackQueue, Dispatcher, Hosted, HostedCell, HostedDispatcher, HostedEnv, HostedLatch,
+        HostedLatchSetter, HostedLatchWait, HostedSleep, HostedYield,
+    };
     pub use crate::name::next_default_name;
     pub use crate::reporter::Reporter;
     pub use crate::repr::MAX_WAIT_FOR_DEPTH;

@@ -16,14 +16,12 @@ use aiotask_api::{
 };
 
 use crate::awaited::Awaited;
-use crate::done_list::{DoneList, drop_callback, drop_entries};
+use crate::done_list::{DoneEntries, DoneEntry, DoneList, drop_callback, drop_entries};
 use crate::env::Env;
 use crate::forward;
 use crate::handle::Task;
 use crate::name::TaskName;
-use crate::state::{
-    AbortAction, CancelAction, Entry, Phase, State, StepStart, SuspendAction, Suspension,
-};
+use crate::state::{AbortAction, CancelAction, Phase, State, StepStart, SuspendAction, Suspension};
 use crate::sync::{Mutex, MutexGuard, lock};
 use crate::value::{Read, ValueSlot, held_here};
 
@@ -44,7 +42,6 @@ impl<T> Clone for Reader<T> {
 }
 
 impl<T> Copy for Reader<T> {}
-static NEXT_AWAITER: AtomicU64 = AtomicU64::new(1);
 
 /// The contract state of one task: what every backend keeps in its task
 /// allocation, and what every handle method reads.
@@ -449,7 +446,8 @@ impl<T: Send + 'static> Shared<T> {
                 // Value rule V1: stored before anyone can see `Finished`.
                 self.value.store(v);
             }
-            st.dispatching = true;
+            // Rule D1: entries added while this list is queued go behind it.
+            st.dispatching = !done.entries.is_empty();
             (
                 done.entries,
                 done.discarded,
@@ -463,6 +461,10 @@ impl<T: Send + 'static> Shared<T> {
         drop(lost_failure);
         if let Some(lost) = discarded {
             self.drop_user_value(lost);
+        }
+        if entries.is_empty() {
+            // Nothing queued: an entry added from now on queues itself.
+            return;
         }
         self.dispatch(handle, entries);
         // Callbacks added by other threads while the done list was being
@@ -484,8 +486,17 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    fn dispatch(&self, handle: &Task<T>, entries: Vec<Entry<Task<T>>>) {
+    fn dispatch(&self, handle: &Task<T>, entries: DoneEntries<Task<T>>) {
         if entries.is_empty() {
+            return;
+        }
+        if entries.only_awaiters() {
+            // Rule D5: awaiters alone need no job.
+            for entry in entries {
+                if let DoneEntry::Awaiter { waker, .. } = entry {
+                    self.env.wake_soon(waker);
+                }
+            }
             return;
         }
         self.env.call_soon(DoneList::job(handle.clone(), entries));
@@ -561,11 +572,11 @@ impl<T: Send + 'static> Shared<T> {
                 return;
             }
             // Never synchronous: even on a finished task it runs at a later tick.
-            self.dispatch(handle, vec![Entry::Callback(callback)]);
+            self.dispatch(handle, DoneEntries::One(DoneEntry::Callback(callback)));
         } else {
             // Pending, or done with its done list still being queued: the
             // completing thread queues this entry after the earlier ones.
-            st.entries.push(Entry::Callback(callback));
+            st.entries.push(DoneEntry::Callback(callback));
         }
     }
 
@@ -578,12 +589,9 @@ impl<T: Send + 'static> Shared<T> {
                 // queued are already on their way to the loop).
                 return 0;
             }
-            st.entries
-                .extract_if(
-                    ..,
-                    |e| matches!(e, Entry::Callback(c) if DoneCallback::ptr_eq(c, callback)),
-                )
-                .collect()
+            st.entries.extract(
+                |e| matches!(e, DoneEntry::Callback(c) if DoneCallback::ptr_eq(c, callback)),
+            )
         };
         let n = removed.len();
         drop_entries(removed, &|m| self.report_drop_panic(m));
@@ -622,12 +630,7 @@ impl<T: Send + 'static> Shared<T> {
                 drop(fresh);
                 return Poll::Ready(read.and_then(|()| self.read_value(reader)));
             }
-            let found = key.and_then(|k| {
-                st.entries.iter_mut().find_map(|e| match e {
-                    Entry::Awaiter { key, waker } if *key == k => Some(waker),
-                    _ => None,
-                })
-            });
+            let found = key.and_then(|k| st.entries.awaiter_mut(k));
             match (found, fresh.take()) {
                 (Some(w), unused) if w.will_wake(cx.waker()) => {
                     drop(st);
@@ -641,9 +644,12 @@ impl<T: Send + 'static> Shared<T> {
                     return Poll::Pending;
                 }
                 (None, Some(waker)) => {
-                    let k = NEXT_AWAITER.fetch_add(1, Ordering::Relaxed);
+                    // Keys are unique per task (joins of other tasks are
+                    // told apart by their task too, see `PendingJoins`).
+                    st.last_awaiter_key += 1;
+                    let k = st.last_awaiter_key;
                     *key = Some(k);
-                    st.entries.push(Entry::Awaiter { key: k, waker });
+                    st.entries.push(DoneEntry::Awaiter { key: k, waker });
                     return Poll::Pending;
                 }
                 (_, None) => {}
@@ -655,15 +661,11 @@ impl<T: Send + 'static> Shared<T> {
 
     /// An awaiter went away before the task was done.
     pub(crate) fn drop_join(&self, key: u64) {
-        // Keys are unique: one entry at most, its waker dropped unlocked.
-        let gone = {
-            let mut st = self.lock();
-            let at = st
-                .entries
-                .iter()
-                .position(|e| matches!(e, Entry::Awaiter { key: k, .. } if *k == key));
-            at.map(|at| st.entries.remove(at))
-        };
+        // Keys are unique per task: one entry at most, its waker dropped unlocked.
+        let gone = self
+            .lock()
+            .entries
+            .extract(|e| matches!(e, DoneEntry::Awaiter { key: k, .. } if *k == key));
         drop(gone);
     }
 

@@ -13,7 +13,7 @@
 //! | `_cancelled_exc`        | `cancelled_exc` (handed out once)     |
 //! | `_log_traceback`        | `log_traceback`                       |
 //! | (none: Rust's `abort()`)| `aborted`                             |
-//! | `_callbacks`            | `entries` (callbacks and awaiters)    |
+//! | `_callbacks`            | `entries` ([`DoneEntries`]: callbacks and awaiters) |
 //!
 //! Every method is a named transition that only edits the data and returns
 //! what the caller must do next (wake the task, forward a cancel, dispatch
@@ -23,9 +23,10 @@
 use std::sync::Arc;
 use std::task::Waker;
 
-use aiotask_api::{AnyTask, CancelledError, DoneCallback, Failure, InvalidStateError, TaskError};
+use aiotask_api::{AnyTask, CancelledError, Failure, InvalidStateError, TaskError};
 
 use crate::awaited::Awaited;
+use crate::done_list::DoneEntries;
 use crate::name::TaskName;
 
 /// The Future-level state (spec §1.2). A finished task's value is not
@@ -63,12 +64,6 @@ pub(crate) enum Waiter {
     Leaf(Option<CancelledError>),
     /// Other tasks (usually one): cancels are forwarded to each.
     Tasks(Awaited),
-}
-
-/// One entry of the done list: a callback, or an awaiter to wake.
-pub(crate) enum Entry<H> {
-    Callback(DoneCallback<H>),
-    Awaiter { key: u64, waker: Waker },
 }
 
 /// What `cancel()` must do after the state was edited.
@@ -142,7 +137,7 @@ pub(crate) enum SuspendAction {
 /// awaited task and the waker).
 #[must_use]
 pub(crate) struct Completion<T, H> {
-    pub(crate) entries: Vec<Entry<H>>,
+    pub(crate) entries: DoneEntries<H>,
     pub(crate) value: Option<T>,
     pub(crate) discarded: Option<T>,
     /// A failure the body ended with in the step an abort arrived in.
@@ -160,7 +155,9 @@ pub(crate) struct State<H> {
     pub(crate) cancel_message: Option<Arc<str>>,
     pub(crate) cancelled_exc: Option<CancelledError>,
     pub(crate) log_traceback: bool,
-    pub(crate) entries: Vec<Entry<H>>,
+    pub(crate) entries: DoneEntries<H>,
+    /// The key of the last awaiter registered (keys are unique per task).
+    pub(crate) last_awaiter_key: u64,
     pub(crate) name: TaskName,
     /// The depth of the innermost `catch_cancel` active when the body last
     /// suspended.
@@ -195,7 +192,8 @@ impl<H> State<H> {
             cancel_message: None,
             cancelled_exc: None,
             log_traceback: false,
-            entries: Vec::new(),
+            entries: DoneEntries::Empty,
+            last_awaiter_key: 0,
             name,
             catch_depth: 0,
             waker: None,
@@ -514,13 +512,13 @@ impl<H> State<H> {
     }
 
     /// The runtime went away while the task was pending.
-    pub(crate) fn transition_to_destroyed(&mut self) -> (Vec<Entry<H>>, Released) {
+    pub(crate) fn transition_to_destroyed(&mut self) -> (DoneEntries<H>, Released) {
         self.phase = Phase::Cancelled;
         self.must_cancel = false;
         self.finish_common()
     }
 
-    fn finish_common(&mut self) -> (Vec<Entry<H>>, Released) {
+    fn finish_common(&mut self) -> (DoneEntries<H>, Released) {
         let waiter = match std::mem::replace(&mut self.waiter, Waiter::None) {
             tasks @ Waiter::Tasks(_) => Some(tasks),
             // A leaf's slot holds only our own CancelledError.

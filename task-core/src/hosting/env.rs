@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 
 use aiotask_api::ExceptionContext;
 
-use crate::callback_queue::{CallbackQueue, Dispatcher};
 use crate::env::{Env, Job};
+use crate::hosting::queue::{CallbackQueue, Dispatcher};
 use crate::reporter::Reporter;
 use crate::sync::AtomicBool;
 use std::sync::atomic::Ordering;
@@ -148,6 +148,10 @@ impl Default for HostedEnv {
 impl Env for HostedEnv {
     fn call_soon(&self, job: Job) {
         self.queue.push(job);
+    }
+
+    fn wake_soon(&self, waker: std::task::Waker) {
+        self.queue.push_wake(waker);
     }
 
     fn report(&self, context: ExceptionContext) {

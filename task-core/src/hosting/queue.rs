@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use aiotask_api::ExceptionContext;
 
-use crate::env::{Job, drop_job, run_job};
+use crate::env::{Job, drop_job, run_contained, run_job};
 use crate::reporter::Reporter;
 use crate::sync::{Mutex, lock};
 
@@ -34,9 +34,36 @@ pub struct CallbackQueue {
     inner: Mutex<QueueInner>,
 }
 
+/// One queued entry: a job, or an awaiter's wake-up (which needs no box).
+enum Queued {
+    Job(Job),
+    Wake(Waker),
+}
+
+impl Queued {
+    fn run(self, report: &mut impl FnMut(ExceptionContext)) {
+        match self {
+            Self::Job(job) => run_job(job, report),
+            // A waker is the host's code: contained as a job is.
+            Self::Wake(waker) => run_contained(move || waker.wake(), report),
+        }
+    }
+
+    /// Dropped unrun (the loop closed): a job is dropped quietly, an
+    /// awaiter still woken (done-list rule D3).
+    fn discard(self) {
+        match self {
+            Self::Job(job) => drop_job(job),
+            Self::Wake(waker) => {
+                let _ = aiotask_api::call_quietly(move || waker.wake());
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct QueueInner {
-    jobs: VecDeque<Job>,
+    jobs: VecDeque<Queued>,
     waker: Option<Waker>,
     closed: bool,
 }
@@ -51,14 +78,31 @@ impl CallbackQueue {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub fn push(&self, job: Job) {
+        self.push_queued(Queued::Job(job));
+    }
+
+    /// Appends the wake-up of an awaiter of a finished task (no allocation)
+    /// and wakes the dispatcher. On a closed queue the awaiter is woken at
+    /// once: a task that awaits a finished task must not wait for ever.
+    ///
+    /// ```
+    /// let q = aiotask_core::backend::CallbackQueue::default();
+    /// q.push_wake(std::task::Waker::noop().clone());
+    /// assert_eq!(q.run_batch(|_| {}), 1);
+    /// ```
+    pub fn push_wake(&self, waker: Waker) {
+        self.push_queued(Queued::Wake(waker));
+    }
+
+    fn push_queued(&self, entry: Queued) {
         let waker = {
             let mut inner = lock(&self.inner);
             if inner.closed {
                 drop(inner);
-                drop_job(job);
+                entry.discard();
                 return;
             }
-            inner.jobs.push_back(job);
+            inner.jobs.push_back(entry);
             inner.waker.take()
         };
         if let Some(w) = waker {
@@ -109,8 +153,8 @@ impl CallbackQueue {
             inner.closed = true;
             (std::mem::take(&mut inner.jobs), inner.waker.take())
         };
-        for job in jobs {
-            drop_job(job);
+        for entry in jobs {
+            entry.discard();
         }
         if let Some(w) = waker {
             w.wake();
@@ -130,8 +174,8 @@ impl CallbackQueue {
     pub fn run_batch(&self, mut report: impl FnMut(ExceptionContext)) -> usize {
         let batch = std::mem::take(&mut lock(&self.inner).jobs);
         let n = batch.len();
-        for job in batch {
-            run_job(job, &mut report);
+        for entry in batch {
+            entry.run(&mut report);
         }
         n
     }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::callback_queue::CallbackQueue;
-use crate::hosted_env::HostedEnv;
+use crate::hosting::env::HostedEnv;
+use crate::hosting::queue::CallbackQueue;
 
 /// Wakes a waker when dropped, whether the job holding it ran or was
 /// dropped unrun by a closed queue: a waiter never hangs.

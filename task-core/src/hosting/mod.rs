@@ -1,0 +1,23 @@
+//! Hosting the contract on a runtime that runs plain futures (tokio,
+//! async-executor): everything here is a helper for such backends, apart
+//! from the contract itself (the state, the handle, the step).
+//!
+//! | module  | what it is |
+//! |---------|------------|
+//! | `cell`  | [`HostedCell`], the per-task allocation, and [`Hosted`], the future the host runs |
+//! | `env`   | [`HostedEnv`], the loop services (`call_soon`, the exception handler) of one runtime |
+//! | `queue` | [`CallbackQueue`], the `call_soon` FIFO, and its [`Dispatcher`] future |
+//! | `time`  | [`HostedSleep`] and [`HostedYield`]: asyncio's tick rules over the host's timer |
+//! | `latch` | [`HostedLatch`]: what `run_until_complete` blocks on |
+
+pub(crate) mod cell;
+pub(crate) mod env;
+pub(crate) mod latch;
+pub(crate) mod queue;
+pub(crate) mod time;
+
+pub use cell::{Hosted, HostedCell};
+pub use env::{HostedDispatcher, HostedEnv};
+pub use latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
+pub use queue::{CallbackQueue, Dispatcher};
+pub use time::{HostedSleep, HostedYield};
