@@ -14,7 +14,7 @@ use aiotask_core::{
 use async_executor::Executor;
 
 use crate::live::Live;
-use crate::local::{Injector, SendFuture};
+use crate::local::Injector;
 use crate::timer::DetachedTimer;
 
 /// Where a handle's tasks go.
@@ -94,7 +94,10 @@ impl Handle {
 
     /// Puts `future` on the executor; a runtime that is gone drops it at
     /// once (a task's future then reports it destroyed, and it ends cancelled).
-    pub(crate) fn spawn_future(&self, future: SendFuture) {
+    pub(crate) fn spawn_future<Fut>(&self, future: Fut)
+    where
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         match &self.inner.spawner {
             Spawner::Local(injector) => injector.spawn(future),
             Spawner::Shared(executor) => match executor.upgrade() {
@@ -112,7 +115,7 @@ impl Handle {
     {
         let cell = HostedCell::new(name, self.inner.env.clone());
         let task = cell.handle();
-        self.spawn_future(Box::pin(self.inner.live.track(Hosted::new(cell, body))));
+        self.spawn_future(self.inner.live.track(Hosted::new(cell, body)));
         task
     }
 }

@@ -54,17 +54,20 @@ impl Drop for LiveGuard {
     }
 }
 
-/// A future of one runtime, counted while it exists (see [`Live`]).
-pub(crate) struct Tracked<F> {
-    future: F,
-    /// Last: dropped after `future`, whose drop may report.
-    _live: LiveGuard,
+pin_project_lite::pin_project! {
+    /// A future of one runtime, counted while it exists (see [`Live`]).
+    pub(crate) struct Tracked<F> {
+        #[pin]
+        future: F,
+        // Last: dropped after `future`, whose drop may report.
+        _live: LiveGuard,
+    }
 }
 
-impl<F: Future + Unpin> Future for Tracked<F> {
+impl<F: Future> Future for Tracked<F> {
     type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        Pin::new(&mut self.future).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
     }
 }

@@ -59,7 +59,12 @@ impl Injector {
     /// Spawns `future` on the runtime's executor: directly on the owner
     /// thread, through the queue from any other. A runtime that is gone
     /// drops the future at once (for a task: reported destroyed).
-    pub(crate) fn spawn(&self, future: SendFuture) {
+    /// On the owner thread the executor takes the future as it is (its
+    /// task is the one allocation); only a future crossing threads is boxed.
+    pub(crate) fn spawn<Fut>(&self, future: Fut)
+    where
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let here = EXECUTORS
             .try_with(|all| {
                 all.borrow()
@@ -79,7 +84,7 @@ impl Injector {
             drop(future); // outside the lock: dropping a task reports it
             return;
         }
-        inner.futures.push_back(future);
+        inner.futures.push_back(Box::pin(future));
         let waker = inner.waker.take();
         drop(inner);
         if let Some(w) = waker {

@@ -55,14 +55,17 @@ impl Gate {
     }
 }
 
-/// A future of one runtime (a task, or the dispatcher): polled only while
-/// the runtime's gate (if any) is open, marked as this runtime's while
-/// polled, and counted as live until dropped (see [`LiveGuard`]).
-pub(crate) struct Gated<F> {
-    gate: Option<std::sync::Arc<Gate>>,
-    inner: F,
-    /// Last: dropped after `inner`, whose drop may report.
-    live: LiveGuard,
+pin_project_lite::pin_project! {
+    /// A future of one runtime (a task, or the dispatcher): polled only while
+    /// the runtime's gate (if any) is open, marked as this runtime's while
+    /// polled, and counted as live until dropped (see [`LiveGuard`]).
+    pub(crate) struct Gated<F> {
+        gate: Option<std::sync::Arc<Gate>>,
+        #[pin]
+        inner: F,
+        // Last: dropped after `inner`, whose drop may report.
+        live: LiveGuard,
+    }
 }
 
 impl<F> Gated<F> {
@@ -71,16 +74,17 @@ impl<F> Gated<F> {
     }
 }
 
-impl<F: Future + Unpin> Future for Gated<F> {
+impl<F: Future> Future for Gated<F> {
     type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        if let Some(gate) = &self.gate
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if let Some(gate) = this.gate
             && gate.poll_open(cx).is_pending()
         {
             return Poll::Pending;
         }
-        let _polling = self.live.enter();
-        Pin::new(&mut self.inner).poll(cx)
+        let _polling = this.live.enter();
+        this.inner.poll(cx)
     }
 }

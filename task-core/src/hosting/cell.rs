@@ -98,35 +98,58 @@ impl<T: Send + 'static> fmt::Debug for HostedCell<T> {
     }
 }
 
-/// The future a host runtime runs for one aiotask task.
-///
-/// Each poll is one step ([`poll_step`]). If the host drops it before the
-/// task is done (the runtime shut down), the task is reported as destroyed
-/// while pending and ends cancelled, so its handles answer and its awaiters
-/// wake.
-///
-/// ```
-/// use std::sync::Arc;
-/// use aiotask_core::backend::{HostedCell, Hosted};
-/// # use aiotask_core::backend::{Env, Job};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-/// let cell = HostedCell::<u8>::new(None, Arc::new(E));
-/// let task = cell.handle();
-/// let fut = Hosted::new(cell, async { Ok::<u8, aiotask_api::TaskError>(3) });
-/// futures_lite_block_on(fut);
-/// assert_eq!(task.result().unwrap(), 3);
-/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut f = std::pin::pin!(f);
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
-/// ```
-#[must_use = "the task runs only while its Hosted future is polled"]
-pub struct Hosted<T: Send + 'static, F> {
-    cell: Arc<HostedCell<T>>,
-    task: Task<T>,
-    waker: Waker,
-    body: Pin<Box<Option<F>>>,
+pin_project_lite::pin_project! {
+    /// The future a host runtime runs for one aiotask task.
+    ///
+    /// Each poll is one step ([`poll_step`]). If the host drops it before the
+    /// task is done (the runtime shut down), the task is reported as destroyed
+    /// while pending and ends cancelled, so its handles answer and its awaiters
+    /// wake.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use aiotask_core::backend::{HostedCell, Hosted};
+    /// # use aiotask_core::backend::{Env, Job};
+    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
+    /// let task = cell.handle();
+    /// let fut = Hosted::new(cell, async { Ok::<u8, aiotask_api::TaskError>(3) });
+    /// futures_lite_block_on(fut);
+    /// assert_eq!(task.result().unwrap(), 3);
+    /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// ```
+    ///
+    /// The body lives inline, in the host's own allocation for the task:
+    /// hosting adds one allocation of ours, the cell.
+    #[must_use = "the task runs only while its Hosted future is polled"]
+    pub struct Hosted<T, F>
+    where
+        T: Send,
+        T: 'static,
+    {
+        cell: Arc<HostedCell<T>>,
+        task: Task<T>,
+        waker: Waker,
+        #[pin]
+        body: Option<F>,
+    }
+
+    impl<T, F> PinnedDrop for Hosted<T, F>
+    where
+        T: Send,
+        T: 'static,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped by the host before completion: the runtime is going away.
+            let this = this.project();
+            destroy(this.cell, this.body);
+            *lock(&this.cell.host_waker) = None;
+        }
+    }
 }
 
 impl<T: Send + 'static, F> Hosted<T, F>
@@ -148,7 +171,7 @@ where
             task: cell.handle(),
             waker: Waker::from(cell.clone()),
             cell,
-            body: Box::pin(Some(body)),
+            body: Some(body),
         }
     }
 }
@@ -159,11 +182,11 @@ where
 {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
         if this.cell.shared.env().is_closing() {
             // The runtime is shutting down while this worker still polls.
-            this.destroy();
+            destroy(this.cell, this.body);
             return Poll::Ready(());
         }
         {
@@ -173,28 +196,18 @@ where
                 _ => *host = Some(cx.waker().clone()),
             }
         }
-        poll_step(&this.task, this.body.as_mut(), &this.waker)
+        poll_step(this.task, this.body, this.waker)
     }
 }
 
-impl<T: Send + 'static, F> Hosted<T, F> {
-    /// Ends a task the runtime will never step again: drops the body and
-    /// reports the task destroyed while pending (it ends cancelled).
-    fn destroy(&mut self) {
-        if self.body.is_some() {
-            if let Some(message) = crate::harness::drop_body(self.body.as_mut()) {
-                self.cell.shared.report_drop_panic(message);
-            }
-            self.cell.shared.destroy_pending();
+/// Ends a task the runtime will never step again: drops the body and
+/// reports the task destroyed while pending (it ends cancelled).
+fn destroy<T: Send + 'static, F>(cell: &HostedCell<T>, mut body: Pin<&mut Option<F>>) {
+    if body.is_some() {
+        if let Some(message) = crate::harness::drop_body(body.as_mut()) {
+            cell.shared.report_drop_panic(message);
         }
-    }
-}
-
-impl<T: Send + 'static, F> Drop for Hosted<T, F> {
-    fn drop(&mut self) {
-        // Dropped by the host before completion: the runtime is going away.
-        self.destroy();
-        *lock(&self.cell.host_waker) = None;
+        cell.shared.destroy_pending();
     }
 }
 
