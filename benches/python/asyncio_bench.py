@@ -5,7 +5,11 @@ The same workloads as the Rust crate `aiotask-benches`, written with
 asyncio, on the default event loop. Prints one JSON object:
 
     {"python": "3.13.0", "results": {"cancel_one": {"ns_per_op": 1234.5}, ...,
-     "memory_parked_100k": {"bytes_per_task": ..., "allocs_per_task": ...}}}
+     "memory_parked_100k": {"bytes_per_task": ..., "allocs_per_task": ...}},
+     "peak_rss_kib": ...}
+
+`peak_rss_kib`: the interpreter's peak resident memory (`VmHWM`, else
+`ru_maxrss`), for the header of the report; absent where neither exists.
 
 Usage: asyncio_bench.py [--quick | --full] [--scenarios id,id,...]
 
@@ -342,6 +346,28 @@ async def run(ids, full):
     return results
 
 
+def peak_rss_kib():
+    """This process's peak resident memory in KiB, or None.
+
+    `VmHWM` where /proc has it: `ru_maxrss` would not do on Linux, where a
+    child inherits the high-water mark of the parent it was forked from
+    (`compare`'s own) across exec.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS: bytes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -353,7 +379,11 @@ def main():
     if unknown:
         sys.exit(f"unknown scenarios: {unknown}")
     results = asyncio.run(run(ids, args.full))
-    json.dump({"python": platform.python_version(), "results": results}, sys.stdout)
+    out = {"python": platform.python_version(), "results": results}
+    peak = peak_rss_kib()
+    if peak is not None:
+        out["peak_rss_kib"] = peak
+    json.dump(out, sys.stdout)
     print()
 
 

@@ -28,9 +28,11 @@
 //! # Running
 //!
 //! * `cargo run --release -p aiotask-benches --bin compare` — the report:
-//!   every scenario on every subject in one process, round-robin, medians,
-//!   a markdown table with ratios to the raw runtimes and to CPython, the
-//!   report file and one SVG chart per scenario ([`report`]).
+//!   every scenario on every subject in one process, round-robin, medians;
+//!   it opens with the cost of the contract (each backend ÷ the raw runtime
+//!   it runs on, a table and a chart), then the details: ratios to the raw
+//!   runtimes and to CPython, one SVG chart per scenario ([`report`]).
+//!   `--targets` appends issue 12's targets.
 //! * `cargo bench -p aiotask-benches` — the same workloads under criterion,
 //!   one bench file per scenario.
 //!

@@ -25,6 +25,16 @@ pub enum PyFigure {
     },
 }
 
+/// What one run of the asyncio program gave.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PyRun {
+    /// One figure per scenario it measured.
+    pub figures: BTreeMap<Scenario, PyFigure>,
+    /// The interpreter's peak resident memory in KiB (`VmHWM`, else
+    /// `ru_maxrss`), when it could say.
+    pub peak_rss_kib: Option<u64>,
+}
+
 /// A Python interpreter that ran.
 #[derive(Clone, Debug)]
 pub struct Python {
@@ -108,7 +118,7 @@ impl Python {
     }
 
     /// Runs the asyncio program once for `scenarios` and returns one figure
-    /// per scenario it measured.
+    /// per scenario it measured, and its peak memory.
     ///
     /// # Errors
     ///
@@ -116,14 +126,10 @@ impl Python {
     ///
     /// ```no_run
     /// use aiotask_benches::{Mode, Scenario, python::Python};
-    /// let figs = Python::find().unwrap().run(&[Scenario::CancelOne], Mode::Quick).unwrap();
-    /// assert!(figs.contains_key(&Scenario::CancelOne));
+    /// let run = Python::find().unwrap().run(&[Scenario::CancelOne], Mode::Quick).unwrap();
+    /// assert!(run.figures.contains_key(&Scenario::CancelOne));
     /// ```
-    pub fn run(
-        &self,
-        scenarios: &[Scenario],
-        mode: Mode,
-    ) -> Result<BTreeMap<Scenario, PyFigure>, String> {
+    pub fn run(&self, scenarios: &[Scenario], mode: Mode) -> Result<PyRun, String> {
         let ids: Vec<&str> = scenarios.iter().map(|s| s.id()).collect();
         let mut cmd = Command::new(&self.program);
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -174,6 +180,9 @@ impl Python {
                 );
             }
         }
-        Ok(figures)
+        Ok(PyRun {
+            figures,
+            peak_rss_kib: json.get("peak_rss_kib").and_then(serde_json::Value::as_u64),
+        })
     }
 }

@@ -1,14 +1,31 @@
 //! The `compare` report: the figures of one run, their medians, the
-//! markdown tables (medians, ratios, targets), the JSON lines and one SVG
-//! bar chart per scenario.
+//! markdown, the JSON lines and the SVG charts.
+//!
+//! The markdown ([`Report::markdown`]) is what a user chooses a backend
+//! from. It opens with the run (machine, mode, peak memory), then the cost
+//! of the contract ([`Report::cost_of_contract`]: each aiotask subject ÷
+//! the raw runtime it runs on, one table and one chart), the one scale rule
+//! of every chart ([`SCALE_RULE`]), then the details: the medians of every
+//! subject, one ratio table and chart per scenario, the notes. The issue's
+//! targets are for the people working on aiotask, not for its users: only
+//! [`Report::markdown_with_targets`] (`compare --targets`) appends them.
+//!
+//! Submodules: `summary` (the cost of the contract), `svg` (the charts),
+//! `targets` (issue 12's targets checked against a run).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use plotters::prelude::*;
-
 use crate::subject::{Family, HeapSample, Scenario, Threading};
+
+mod summary;
+mod svg;
+mod targets;
+
+pub use summary::{Cost, CostCell, CostRatio, HeapOver};
+pub use svg::{Axis, Bar, Chart, Group, SCALE_RULE, Series};
+pub use targets::TargetCheck;
 
 /// One column of the report: a subject, or the CPython program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,17 +73,10 @@ pub struct Meta {
     pub mode: String,
     /// Further lines for the notes section.
     pub notes: Vec<String>,
-}
-
-/// A target of issue 4 checked against this run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TargetCheck {
-    /// What the target says.
-    pub target: String,
-    /// The figure(s) it was checked against.
-    pub measured: String,
-    /// `Some(true)` met, `Some(false)` missed, `None` not measurable here.
-    pub met: Option<bool>,
+    /// Peak resident memory (`VmHWM`, KiB) of the processes of the run:
+    /// `compare` itself first, then each kind of child process, e.g.
+    /// `("memprobe", 140_000)`.
+    pub peak_memory: Vec<(String, u64)>,
 }
 
 /// All figures of one run.
@@ -183,6 +193,42 @@ impl Report {
         }
     }
 
+    /// The ns/op of every repetition, in repetition order, when the cell
+    /// holds times.
+    pub fn samples(&self, scenario: Scenario, col: usize) -> Option<&[f64]> {
+        match self.cells.get(&(scenario, col))? {
+            Cell::Times(v) if !v.is_empty() => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The smallest and largest ns/op over the repetitions.
+    ///
+    /// ```
+    /// use aiotask_benches::{Family, Scenario, Threading, report::{Column, Report}};
+    /// let col = Column { name: "x".into(), family: Family::RawTokio, threading: Threading::Single };
+    /// let mut r = Report::new(vec![col], Default::default());
+    /// for ns in [3.0, 1.0, 2.0] {
+    ///     r.push_time(Scenario::SpawnOne, 0, ns);
+    /// }
+    /// assert_eq!(r.spread(Scenario::SpawnOne, 0), Some((1.0, 3.0)));
+    /// ```
+    pub fn spread(&self, scenario: Scenario, col: usize) -> Option<(f64, f64)> {
+        let v = self.samples(scenario, col)?;
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
+    }
+
+    /// The heap figures of column `col`: the first burst and, when
+    /// measured, the warm one.
+    pub fn heap(&self, col: usize) -> Option<(HeapSample, Option<HeapSample>)> {
+        match self.cells.get(&(Scenario::Memory, col))? {
+            Cell::Heap { fresh, warm } => Some((*fresh, *warm)),
+            _ => None,
+        }
+    }
+
     fn cell_text(&self, scenario: Scenario, col: usize) -> String {
         match self.cells.get(&(scenario, col)) {
             Some(Cell::Times(v)) => median(v).map_or("–".into(), fmt_num),
@@ -226,22 +272,42 @@ impl Report {
         }
     }
 
-    /// The whole report as markdown: header, medians, ratios per scenario,
-    /// targets, notes.
+    /// The report as markdown, as a user reads it: header (with the peak
+    /// memory of the run), the cost of the contract, the scale rule of the
+    /// charts, medians, ratios and chart per scenario, notes. No targets:
+    /// see [`markdown_with_targets`](Report::markdown_with_targets).
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         let m = &self.meta;
         let _ = writeln!(out, "# aiotask benchmark report\n");
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "Run {} on {} cores (`nproc`), {}; {}.\n",
+            "Run {} on {} cores (`nproc`), {}; {}.",
             m.date, m.cores, m.cpu, m.mode
         );
+        if !m.peak_memory.is_empty() {
+            let list: Vec<String> = m
+                .peak_memory
+                .iter()
+                .map(|(what, kib)| format!("{what} {}", fmt_kib(*kib)))
+                .collect();
+            let _ = write!(
+                out,
+                " Peak memory (resident set high-water mark, `VmHWM`): {}.",
+                list.join(", ")
+            );
+        }
+        out.push_str("\n\n");
         let _ = writeln!(
             out,
             "Medians over the repetitions; subjects alternate round-robin within each repetition. \
              ns per operation unless noted; memory is live heap per parked task. \
              `n/a`: the runtime has no equivalent (see the notes).\n"
+        );
+        out.push_str(&self.cost_markdown(&self.cost_of_contract()));
+        let _ = writeln!(
+            out,
+            "**Charts** (this one and one per scenario below): {SCALE_RULE}\n"
         );
         // The overview matrix.
         let _ = writeln!(out, "## Medians\n");
@@ -270,16 +336,17 @@ impl Report {
         );
         for s in Scenario::ALL {
             let _ = writeln!(out, "### `{}`: {} ({})\n", s.id(), s.title(), s.unit());
+            let _ = writeln!(out, "![`{0}`, every subject]({0}.svg)\n", s.id());
             let _ = writeln!(
                 out,
                 "| subject | median | min – max | × raw tokio | × raw async-executor | × CPython | allocs/op |\n|---|---:|---:|---:|---:|---:|---:|"
             );
             for (col, c) in self.columns.iter().enumerate() {
                 let spread = match self.cells.get(&(s, col)) {
-                    Some(Cell::Times(v)) if !v.is_empty() => {
-                        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-                        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                        format!("{} – {} (n={})", fmt_num(lo), fmt_num(hi), v.len())
+                    Some(Cell::Times(v)) => {
+                        self.spread(s, col).map_or(String::new(), |(lo, hi)| {
+                            format!("{} – {} (n={})", fmt_num(lo), fmt_num(hi), v.len())
+                        })
                     }
                     Some(Cell::NotApplicable(why)) | Some(Cell::Missing(why)) => why.clone(),
                     _ => String::new(),
@@ -303,24 +370,21 @@ impl Report {
             }
             out.push('\n');
         }
-        let _ = writeln!(
-            out,
-            "## Targets (issue 4)\n\n| target | measured | verdict |\n|---|---|---|"
-        );
-        for t in self.targets() {
-            let verdict = match t.met {
-                Some(true) => "met",
-                Some(false) => "**missed**",
-                None => "not measured",
-            };
-            let _ = writeln!(out, "| {} | {} | {} |", t.target, t.measured, verdict);
-        }
         if !m.notes.is_empty() {
-            let _ = writeln!(out, "\n## Notes\n");
+            let _ = writeln!(out, "## Notes\n");
             for n in &m.notes {
                 let _ = writeln!(out, "- {n}");
             }
         }
+        out
+    }
+
+    /// [`markdown`](Report::markdown) followed by a last section: issue
+    /// 12's targets checked against this run (`compare --targets`).
+    pub fn markdown_with_targets(&self) -> String {
+        let mut out = self.markdown();
+        out.push('\n');
+        out.push_str(&self.targets_markdown());
         out
     }
 
@@ -366,263 +430,95 @@ impl Report {
         out
     }
 
-    /// Writes one horizontal bar chart per scenario into `dir`, named
-    /// `<scenario id>.svg`; returns the paths.
+    /// The chart of one scenario: one bar per subject with a figure (the
+    /// median, whiskers from the smallest to the largest repetition),
+    /// coloured by family.
+    pub fn scenario_chart(&self, s: Scenario) -> Chart {
+        let mut series: Vec<Series> = Vec::new();
+        let mut groups = Vec::new();
+        for (col, c) in self.columns.iter().enumerate() {
+            let Some(value) = self.value(s, col) else {
+                continue;
+            };
+            let name = svg::family_name(c.family);
+            let idx = series
+                .iter()
+                .position(|x| x.name == name)
+                .unwrap_or_else(|| {
+                    series.push(Series {
+                        name: name.to_owned(),
+                        color: svg::family_color(c.family),
+                    });
+                    series.len() - 1
+                });
+            let spread = self
+                .samples(s, col)
+                .filter(|v| v.len() > 1)
+                .and_then(|_| self.spread(s, col));
+            groups.push(Group {
+                label: c.name.clone(),
+                bars: vec![Some(Bar {
+                    value,
+                    spread,
+                    series: idx,
+                })],
+            });
+        }
+        Chart {
+            title: format!("{} — {}", s.id(), s.title()),
+            unit: if s == Scenario::Memory {
+                format!("{}, first burst", s.unit())
+            } else {
+                s.unit().to_owned()
+            },
+            axis: Axis::Absolute,
+            series,
+            groups,
+        }
+    }
+
+    /// Writes the cost of the contract (`cost_of_contract.svg`) and one
+    /// chart per scenario (`<scenario id>.svg`) into `dir`; returns the
+    /// paths.
     ///
     /// # Errors
     ///
-    /// When a file cannot be written.
+    /// When a chart cannot be drawn or a file cannot be written.
     pub fn write_svgs(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let mut charts = vec![(
+            "cost_of_contract".to_owned(),
+            self.cost_chart(&self.cost_of_contract()),
+        )];
+        charts.extend(
+            Scenario::ALL
+                .into_iter()
+                .map(|s| (s.id().to_owned(), self.scenario_chart(s))),
+        );
         let mut paths = Vec::new();
-        for s in Scenario::ALL {
-            let bars: Vec<(String, f64, Family)> = self
-                .columns
-                .iter()
-                .enumerate()
-                .filter_map(|(col, c)| self.value(s, col).map(|v| (c.name.clone(), v, c.family)))
-                .collect();
-            let path = dir.join(format!("{}.svg", s.id()));
-            bar_chart(
-                &path,
-                &format!("{} — {}", s.id(), s.title()),
-                s.unit(),
-                &bars,
-            )?;
+        for (name, chart) in charts {
+            let path = dir.join(format!("{name}.svg"));
+            let text = chart
+                .svg()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             paths.push(path);
         }
         Ok(paths)
     }
-
-    /// The targets of issue 4 checked against this run's medians.
-    pub fn targets(&self) -> Vec<TargetCheck> {
-        let mut checks = Vec::new();
-        let v = |s: Scenario, col: Option<usize>| col.and_then(|c| self.value(s, c));
-        let native = self.column("aiotask native");
-        let rt_ct = self.column_of(Family::RawTokio, Threading::Single);
-        let ae_local = self.column_of(Family::RawAsyncExecutor, Threading::Single);
-        let abs = |target: &str, got: Option<f64>, limit: f64, unit: &str| TargetCheck {
-            target: target.into(),
-            measured: got.map_or("not measured".into(), |g| format!("{} {unit}", fmt_num(g))),
-            met: got.map(|g| g <= limit),
-        };
-        let rel = |target: &str, got: Option<f64>, base: Option<f64>, limit: f64| TargetCheck {
-            target: target.into(),
-            measured: match (got, base) {
-                (Some(g), Some(b)) => {
-                    format!("{} vs {} ns = {:.2}×", fmt_num(g), fmt_num(b), g / b)
-                }
-                _ => "not measured".into(),
-            },
-            met: match (got, base) {
-                (Some(g), Some(b)) => Some(g / b <= limit),
-                _ => None,
-            },
-        };
-        checks.push(abs(
-            "native cancel + await, one at a time ≤ 60 ns",
-            v(Scenario::CancelOne, native),
-            60.0,
-            "ns",
-        ));
-        checks.push(rel(
-            "native cancel + await ≤ 0.5× raw tokio (current-thread)",
-            v(Scenario::CancelOne, native),
-            v(Scenario::CancelOne, rt_ct),
-            0.5,
-        ));
-        checks.push(abs(
-            "native cancel, batch of 10,000 ≤ 50 ns per task",
-            v(Scenario::CancelBatch, native),
-            50.0,
-            "ns",
-        ));
-        checks.push(abs(
-            "native done callbacks, N = 16 ≤ 25 ns per callback",
-            v(Scenario::Callbacks16, native),
-            25.0,
-            "ns",
-        ));
-        checks.push(abs(
-            "native done callbacks, N = 1 ≤ 40 ns per callback",
-            v(Scenario::Callbacks1, native),
-            40.0,
-            "ns",
-        ));
-        checks.push(rel(
-            "native spawn + await, batch of 1,000 ≤ 0.8× raw async-executor (local)",
-            v(Scenario::SpawnBatch, native),
-            v(Scenario::SpawnBatch, ae_local),
-            0.8,
-        ));
-        // Hosted backends against their own raw runtime, flavour for flavour.
-        for (col, c) in self.columns.iter().enumerate() {
-            let raw_family = if c.name.starts_with("aiotask-tokio") {
-                Family::RawTokio
-            } else if c.name.starts_with("aiotask-smol") {
-                Family::RawAsyncExecutor
-            } else {
-                continue;
-            };
-            let raw = self.column_of(raw_family, c.threading);
-            let raw_name = raw.map_or("its raw runtime".to_owned(), |r| {
-                self.columns[r].name.clone()
-            });
-            for s in [
-                Scenario::SpawnBatch,
-                Scenario::SpawnOne,
-                Scenario::CancelOne,
-                Scenario::CancelBatch,
-            ] {
-                checks.push(rel(
-                    &format!("{} `{}` ≤ 1.3× {raw_name}", c.name, s.id()),
-                    v(s, Some(col)),
-                    v(s, raw),
-                    1.3,
-                ));
-            }
-            checks.push(abs(
-                &format!("{} done callbacks, N = 16 ≤ 40 ns per callback", c.name),
-                v(Scenario::Callbacks16, Some(col)),
-                40.0,
-                "ns",
-            ));
-            let mem = v(Scenario::Memory, Some(col));
-            let raw_mem = v(Scenario::Memory, raw);
-            checks.push(TargetCheck {
-                target: format!("{} memory ≤ {raw_name} + 64 bytes per parked task", c.name),
-                measured: match (mem, raw_mem) {
-                    (Some(a), Some(b)) => {
-                        format!("{} vs {} B (+{})", fmt_num(a), fmt_num(b), fmt_num(a - b))
-                    }
-                    _ => "not measured".into(),
-                },
-                met: match (mem, raw_mem) {
-                    (Some(a), Some(b)) => Some(a <= b + 64.0),
-                    _ => None,
-                },
-            });
-        }
-        checks.push(abs(
-            "native memory ≤ 128 bytes of heap per parked task",
-            v(Scenario::Memory, native),
-            128.0,
-            "B",
-        ));
-        for (col, c) in self.columns.iter().enumerate() {
-            if c.family != Family::Aiotask {
-                continue;
-            }
-            checks.push(rel(
-                &format!(
-                    "{} cancel cost per task at 1,000,000 ≤ 1.5× at 1,000",
-                    c.name
-                ),
-                v(Scenario::Scaling1m, Some(col)),
-                v(Scenario::Scaling1k, Some(col)),
-                1.5,
-            ));
-        }
-        checks
-    }
 }
 
-fn color(family: Family) -> RGBColor {
-    match family {
-        Family::Aiotask => RGBColor(31, 119, 180),
-        Family::RawTokio => RGBColor(255, 127, 14),
-        Family::RawAsyncExecutor => RGBColor(44, 160, 44),
-        Family::CPython => RGBColor(127, 127, 127),
-    }
-}
-
-/// Draws a horizontal bar chart of `bars` (name, value, family) to `path`,
-/// first bar on top, each labelled with its value. The axis is logarithmic
-/// when the values span more than 20×.
+/// A memory size given in KiB, in MiB (or KiB below 1 MiB).
 ///
-/// # Errors
-///
-/// When the SVG cannot be drawn or written.
-pub fn bar_chart(
-    path: &Path,
-    title: &str,
-    unit: &str,
-    bars: &[(String, f64, Family)],
-) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let n = bars.len().max(1);
-    let height = 90 + 34 * n as u32;
-    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
-    let positive = bars.iter().map(|b| b.1).filter(|v| *v > 0.0);
-    let max = positive.clone().fold(0.0, f64::max);
-    let min = positive.fold(f64::INFINITY, f64::min);
-    // Row i from the top is segment n-1-i from the bottom.
-    let row = |i: usize| n - 1 - i;
-    let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-    let label = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(k) if *k < n => names.get(n - 1 - *k).cloned().unwrap_or_default(),
-        _ => String::new(),
-    };
-    let x_label = |v: &f64| fmt_num(*v);
-    let log = max > 0.0 && min.is_finite() && max / min > 20.0;
-    let x_desc = if log {
-        format!("{unit} (log scale)")
+/// ```
+/// assert_eq!(aiotask_benches::report::fmt_kib(512), "512 KiB");
+/// assert_eq!(aiotask_benches::report::fmt_kib(1_536_000), "1,500 MiB");
+/// ```
+pub fn fmt_kib(kib: u64) -> String {
+    if kib < 1024 {
+        format!("{kib} KiB")
     } else {
-        unit.to_owned()
-    };
-    // The same drawing for a linear and a logarithmic axis.
-    macro_rules! draw {
-        ($x:expr, $origin:expr) => {{
-            let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", 16))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(250)
-                .build_cartesian_2d($x, (0..n - 1).into_segmented()) // inclusive: n rows
-                .map_err(|e| err(&e))?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .light_line_style(TRANSPARENT)
-                .y_labels(n)
-                .y_label_formatter(&label)
-                .x_label_formatter(&x_label)
-                .x_desc(x_desc.as_str())
-                .draw()
-                .map_err(|e| err(&e))?;
-            chart
-                .draw_series(bars.iter().enumerate().map(|(i, (_, v, fam))| {
-                    let mut r = Rectangle::new(
-                        [
-                            ($origin, SegmentValue::Exact(row(i))),
-                            (*v, SegmentValue::Exact(row(i) + 1)),
-                        ],
-                        color(*fam).filled(),
-                    );
-                    r.set_margin(5, 5, 0, 0);
-                    r
-                }))
-                .map_err(|e| err(&e))?;
-            chart
-                .draw_series(bars.iter().enumerate().map(|(i, (_, v, _))| {
-                    Text::new(
-                        format!(" {}", fmt_num(*v)),
-                        (*v, SegmentValue::CenterOf(row(i))),
-                        ("sans-serif", 12).into_font(),
-                    )
-                }))
-                .map_err(|e| err(&e))?;
-        }};
+        format!("{} MiB", fmt_num((kib as f64 / 1024.0).round()))
     }
-    if log {
-        let lo = 10f64.powf((min / 2.0).log10().floor());
-        draw!((lo..max * 3.0).log_scale(), lo);
-    } else {
-        let hi = if max > 0.0 { max * 1.18 } else { 1.0 };
-        draw!(0f64..hi, 0.0);
-    }
-    root.present().map_err(|e| err(&e))?;
-    Ok(())
 }
 
 /// Today's date and time, UTC, as `YYYY-MM-DD HH:MM UTC`.

@@ -1,5 +1,6 @@
 //! Small pieces every workload shares: a one-shot [`Gate`] a task can wait
-//! on, a start counter, and spin-polling a future from a plain thread.
+//! on, a start counter, spin-polling a future from a plain thread, and the
+//! process's peak memory.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -314,4 +315,21 @@ pub fn measured_allocs() -> (u64, u64) {
 pub fn reset_measured_allocs() {
     MEASURED_ALLOCS.store(0, Ordering::Relaxed);
     MEASURED_BYTES.store(0, Ordering::Relaxed);
+}
+
+/// The peak resident set size of this process so far (`VmHWM` in
+/// `/proc/self/status`), in KiB; `None` where `/proc` has no such line
+/// (not Linux).
+///
+/// ```
+/// if cfg!(target_os = "linux") {
+///     assert!(aiotask_benches::util::peak_rss_kib().unwrap() > 0);
+/// }
+/// ```
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

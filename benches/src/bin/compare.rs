@@ -2,17 +2,22 @@
 //! subject (compiled-in aiotask backends and flavours, raw tokio, raw
 //! async-executor) in one process, round-robin across repetitions so
 //! machine drift hits all alike, plus the CPython asyncio program in the
-//! same run; prints the markdown tables and writes the report, one SVG
-//! chart per scenario and, with `--json FILE`, one JSON line per figure.
+//! same run; prints the markdown report (opening with the cost of the
+//! contract) and writes it, the chart of that cost, one SVG chart per
+//! scenario and, with `--json FILE`, one JSON line per figure. `--targets`
+//! appends issue 12's targets checked against the run.
 //!
 //! ```text
 //! cargo run --release -p aiotask-benches --bin compare -- [--quick | --full] [--json FILE]
-//!     [--out DIR] [--only ID,ID,...] [--no-python]
+//!     [--out DIR] [--only ID,ID,...] [--no-python] [--targets]
 //! ```
 //!
 //! Memory is measured by the `memprobe` binary (a counting allocator would
 //! slow every timing here); `compare` builds it with cargo when needed and
-//! runs it.
+//! runs it. The report's header and the last line on stderr state the peak
+//! resident memory of `compare` and of its child processes (`memprobe` and
+//! the CPython program report their own; the cargo build of `memprobe` is
+//! not counted).
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
@@ -21,8 +26,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use aiotask_benches::python::{PyFigure, Python};
-use aiotask_benches::report::{Cell, Column, Meta, Report, cpu_model, utc_now};
-use aiotask_benches::util::clock_read_cost;
+use aiotask_benches::report::{Cell, Column, Meta, Report, cpu_model, fmt_kib, utc_now};
+use aiotask_benches::util::{clock_read_cost, peak_rss_kib};
 use aiotask_benches::{Family, HeapSample, Mode, Outcome, Scenario, Threading, backends, subjects};
 
 struct Args {
@@ -31,11 +36,13 @@ struct Args {
     out: Option<PathBuf>,
     only: Option<BTreeSet<Scenario>>,
     python: bool,
+    targets: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: compare [--quick | --full] [--json FILE] [--out DIR] [--only ID,ID,...] [--no-python]\n\
+        "usage: compare [--quick | --full] [--json FILE] [--out DIR] [--only ID,ID,...] [--no-python] \
+         [--targets]\n\
          scenario ids: {}",
         Scenario::ALL.map(|s| s.id()).join(", ")
     );
@@ -49,6 +56,7 @@ fn parse_args() -> Args {
         out: None,
         only: None,
         python: true,
+        targets: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -58,6 +66,7 @@ fn parse_args() -> Args {
             "--json" => args.json = Some(it.next().unwrap_or_else(|| usage()).into()),
             "--out" => args.out = Some(it.next().unwrap_or_else(|| usage()).into()),
             "--no-python" => args.python = false,
+            "--targets" => args.targets = true,
             "--only" => {
                 let list = it.next().unwrap_or_else(|| usage());
                 let set = list
@@ -240,7 +249,12 @@ fn main() {
             reps(args.mode, Scenario::Scaling1m)
         ),
         notes: Vec::new(),
+        peak_memory: Vec::new(),
     };
+    // Peak resident memory of the child processes, KiB: (memprobe, CPython
+    // largest run, CPython runs).
+    let mut probe_peak: Option<u64> = None;
+    let (mut py_peak, mut py_runs): (Option<u64>, usize) = (None, 0);
     let mut report = Report::new(columns, meta.clone());
     if let Err(why) = &python {
         for s in &scenarios {
@@ -290,8 +304,10 @@ fn main() {
                 list.push(Scenario::Memory);
             }
             match py.run(&list, args.mode) {
-                Ok(figs) => {
-                    for (s, f) in figs {
+                Ok(run) => {
+                    py_runs += 1;
+                    py_peak = py_peak.max(run.peak_rss_kib);
+                    for (s, f) in run.figures {
                         match f {
                             PyFigure::Time(ns) => report.push_time(s, py_col, ns),
                             PyFigure::Heap {
@@ -328,6 +344,9 @@ fn main() {
         match run_memprobe(tasks) {
             Ok(lines) => {
                 for line in lines {
+                    if let Some(kib) = line.get("peak_rss_kib").and_then(|v| v.as_u64()) {
+                        probe_peak = Some(kib);
+                    }
                     let Some(name) = line.get("subject").and_then(|n| n.as_str()) else {
                         continue;
                     };
@@ -412,9 +431,14 @@ fn main() {
         },
         format!("Whole run: {:.0} s.", started.elapsed().as_secs_f64()),
     ];
+    meta.peak_memory = peak_memory(probe_peak, py_peak, py_runs);
     report.meta = meta;
 
-    let md = report.markdown();
+    let md = if args.targets {
+        report.markdown_with_targets()
+    } else {
+        report.markdown()
+    };
     println!("{md}");
 
     let out_dir = args
@@ -447,5 +471,38 @@ fn main() {
             Err(e) => eprintln!("compare: cannot write {}: {e}", path.display()),
         }
     }
-    eprintln!("compare: done in {:.0} s", started.elapsed().as_secs_f64());
+    let peaks: Vec<String> = peak_memory(probe_peak, py_peak, py_runs)
+        .iter()
+        .map(|(what, kib)| format!("{what} {}", fmt_kib(*kib)))
+        .collect();
+    eprintln!(
+        "compare: done in {:.0} s; peak memory (VmHWM): {}",
+        started.elapsed().as_secs_f64(),
+        if peaks.is_empty() {
+            "unknown (no /proc)".to_owned()
+        } else {
+            peaks.join(", ")
+        }
+    );
+}
+
+/// The peak resident memory of the run, for the report's header: this
+/// process, then each child process that said.
+fn peak_memory(probe: Option<u64>, py: Option<u64>, py_runs: usize) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    if let Some(kib) = peak_rss_kib() {
+        out.push(("`compare`".to_owned(), kib));
+    }
+    if let Some(kib) = probe {
+        out.push(("`memprobe` (child process)".to_owned(), kib));
+    }
+    if let Some(kib) = py {
+        let runs = if py_runs > 1 {
+            format!(", the largest of its {py_runs} runs")
+        } else {
+            String::new()
+        };
+        out.push((format!("CPython (child process{runs})"), kib));
+    }
+    out
 }

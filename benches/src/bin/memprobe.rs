@@ -23,12 +23,18 @@
 //! ```text
 //! {"subject":"aiotask native","scenario":"cancel_one","allocs_per_op":…,"bytes_per_op":…}
 //! ```
+//!
+//! Last, its own peak resident memory (`VmHWM`, for `compare`'s header):
+//!
+//! ```text
+//! {"peak_rss_kib":…}
+//! ```
 #![forbid(unsafe_code)]
 
 use std::alloc::System;
 
 use aiotask_benches::report::median;
-use aiotask_benches::util::{measured_allocs, reset_measured_allocs};
+use aiotask_benches::util::{measured_allocs, peak_rss_kib, reset_measured_allocs};
 use aiotask_benches::{HeapSample, Mode, Outcome, Scenario, memory, subjects};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
@@ -114,5 +120,8 @@ fn main() {
             });
             println!("{line}");
         }
+    }
+    if let Some(kib) = peak_rss_kib() {
+        println!("{}", serde_json::json!({ "peak_rss_kib": kib }));
     }
 }
