@@ -4,8 +4,8 @@
 //! ```text
 //! Arc<NativeCell<T, F>>
 //! ┌───────────────────────────────┐
-//! │ state: State (atomic word)    │  where the task is in the loop's hands
-//! │ shared: aiotask_core::backend::Shared  │  the asyncio contract (cancel, callbacks, …)
+//! │ shared: aiotask_core::backend::Shared  │  the asyncio contract, and its hot
+//! │                               │  word: where the task is in the loop's hands
 //! │ key: slot in the live registry│
 //! │ event_loop: Arc<LoopShared>   │  where wakes push the task
 //! │ stage: UnsafeCell<Option<F>>  │  the future, dropped in place when done
@@ -26,10 +26,12 @@
 //!    tick, and inside [`Runnable::destroy`], called by the runtime's `Drop`.
 //!    Both are methods of the loop-owned, `!Send` `Runtime`, so they never
 //!    run on two threads, and a `!Send` future never leaves its thread.
-//! 2. **One access at a time.** `run` holds the `RUNNING` bit of the state
-//!    word for the whole poll (taken by `transition_to_running`, which
-//!    asserts it was clear). `destroy` runs only when `RUNNING` is clear (it
-//!    checks) and sets `COMPLETE` first. The loop is single-threaded and a
+//! 2. **One access at a time.** `run` holds the `RUNNING` bit of the task's
+//!    word (`TaskWord`, in aiotask-core) for the whole poll: taken by
+//!    `transition_to_running`, which asserts it was clear, and given back by
+//!    the step's last transition (suspended or complete), after which the
+//!    step touches the stage no more. `destroy` runs only when `RUNNING` is
+//!    clear (it checks) and sets `COMPLETE` first. The loop is single-threaded and a
 //!    nested run of the same loop is refused, so no two `&mut` to `stage`
 //!    exist at once.
 //! 3. **Pinned in place.** The cell lives in an `Arc` and is never moved;
@@ -56,8 +58,8 @@ use aiotask_core::{
 };
 
 use crate::event_loop::{LoopShared, Ready};
-use crate::state::{RunAction, ScheduleAction, State};
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use aiotask_core::backend::{RunAction, ScheduleAction};
 
 /// What the loop can do with any task, whatever its future type.
 pub(crate) trait Runnable: Send + Sync + 'static {
@@ -69,7 +71,6 @@ pub(crate) trait Runnable: Send + Sync + 'static {
 }
 
 pub(crate) struct NativeCell<T: Send + 'static, F> {
-    state: State,
     shared: Shared<T>,
     key: AtomicUsize,
     event_loop: Arc<LoopShared>,
@@ -82,8 +83,8 @@ pub(crate) struct NativeCell<T: Send + 'static, F> {
 // never moves an `F` across threads or lets two threads reach it. `T` is
 // `Send` (bound above), as `Shared<T>` requires.
 unsafe impl<T: Send + 'static, F> Send for NativeCell<T, F> {}
-// SAFETY: as for `Send`: `&NativeCell` gives other threads the atomic word,
-// the lock-protected `Shared<T>` and the loop's shared part, all `Sync`;
+// SAFETY: as for `Send`: `&NativeCell` gives other threads the `Shared<T>`
+// (its atomic word and its locks) and the loop's shared part, all `Sync`;
 // `stage` is unreachable from them (rule 1).
 unsafe impl<T: Send + 'static, F> Sync for NativeCell<T, F> {}
 
@@ -96,7 +97,6 @@ where
     /// step. On a closed loop the task ends at once as destroyed.
     pub(crate) fn spawn(event_loop: &Arc<LoopShared>, name: Option<String>, body: F) -> Task<T> {
         let cell = Arc::new(Self {
-            state: State::new(),
             shared: Shared::new(name, event_loop.clone()),
             key: AtomicUsize::new(usize::MAX),
             event_loop: event_loop.clone(),
@@ -113,7 +113,7 @@ where
                 // The runtime is gone. The body was never shared with the
                 // loop, so dropping it here, on its creator's thread, is
                 // what dropping any unspawned future does.
-                cell.state.transition_to_complete();
+                cell.shared.word().transition_to_complete();
                 let panicked = cell.stage.with_mut(|stage| {
                     // SAFETY: rule 2: nothing else can reach `stage` yet (the
                     // cell was never registered or queued) so this is the
@@ -136,7 +136,7 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn run(self: Arc<Self>) {
-        if self.state.transition_to_running() == RunAction::Skip {
+        if self.shared.word().transition_to_running() == RunAction::Skip {
             return;
         }
         let task = aiotask_core::backend::task_from_cell(self.clone());
@@ -149,19 +149,20 @@ where
         });
         match poll {
             Poll::Ready(()) => {
-                self.state.transition_to_complete();
+                let _ = self.shared.word().transition_to_complete();
                 self.event_loop.unregister(self.key.load(Ordering::Acquire));
             }
-            Poll::Pending => self.state.transition_to_idle(),
+            // The step's end gave `RUNNING` back (rule 2).
+            Poll::Pending => {}
         }
     }
 
     fn destroy(&self) {
-        let snap = self.state.load();
+        let snap = self.shared.word().load();
         if snap.is_complete() || snap.is_running() {
             return;
         }
-        self.state.transition_to_complete();
+        let _ = self.shared.word().transition_to_complete();
         let panicked = self.stage.with_mut(|stage| {
             // SAFETY: rule 1: called by the runtime's `Drop` on the loop
             // thread; rule 2: `RUNNING` is clear (checked above, and only
@@ -196,16 +197,14 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn wake(self: Arc<Self>) {
-        self.shared.on_wake();
-        if self.state.transition_to_scheduled() == ScheduleAction::Enqueue {
+        if self.shared.on_wake() == ScheduleAction::Enqueue {
             let event_loop = self.event_loop.clone();
             event_loop.schedule(Ready::Task(self));
         }
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.shared.on_wake();
-        if self.state.transition_to_scheduled() == ScheduleAction::Enqueue {
+        if self.shared.on_wake() == ScheduleAction::Enqueue {
             self.event_loop.schedule(Ready::Task(self.clone()));
         }
     }
@@ -214,7 +213,7 @@ where
 impl<T: Send + 'static, F> fmt::Debug for NativeCell<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NativeCell")
-            .field("state", &self.state)
+            .field("word", self.shared.word())
             .field("task", &self.shared)
             .finish()
     }

@@ -61,7 +61,6 @@ mod event_loop;
 #[cfg(all(test, loom))]
 mod loom_models;
 mod runtime;
-mod state;
 mod sync;
 
 pub use aiotask_core::{Join, Task};

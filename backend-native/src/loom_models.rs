@@ -462,3 +462,61 @@ fn loom_forwarded_cancel_follows_the_target_to_its_next_task() {
         },
     );
 }
+
+/// An awaiter on another thread registers while the loop completes the
+/// task. Done-list rule D5 (aiotask-core): an awaiter alone is woken with
+/// no job; whether it registered before the completion (woken from the
+/// done list) or after (it sees the task done), it gets the value, and it
+/// is woken exactly when it must be (a lost wake-up blocks `block_on` for
+/// ever, which loom reports as a deadlock).
+#[test]
+fn loom_awaiter_registration_races_completion() {
+    explore("awaiter_registration_races_completion", Some(5), || {
+        let rt = Runtime::new();
+        let task = rt.handle().create_task(async { 7_u8 });
+        let awaited = task.clone();
+        let awaiter = thread::spawn(move || loom::future::block_on(awaited.join()));
+        assert_eq!(rt.run_until_complete(&task).unwrap(), 7);
+        assert_eq!(awaiter.join().unwrap().unwrap(), 7);
+    });
+}
+
+/// A wake from another thread (no lock: rule W2 of aiotask-core's word)
+/// races the end of the step it arrives in: the task is woken either
+/// during the step (it ends WOKEN and runs again) or after it (SUSPENDED,
+/// then queued); either way it runs its next step and finishes.
+#[test]
+fn loom_wake_races_the_end_of_a_step() {
+    explore("wake_races_the_end_of_a_step", Some(5), || {
+        let rt = Runtime::new();
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let (ready, armed) = (Arc::new(AtomicBool::new(false)), slot.clone());
+        let flag = ready.clone();
+        let task = rt.handle().create_task(futures_poll_fn(move |cx| {
+            if flag.load(Ordering::Acquire) {
+                return Poll::Ready(3_u8);
+            }
+            *lock(&armed) = Some(cx.waker().clone());
+            Poll::Pending
+        }));
+        let waker_thread = thread::spawn(move || {
+            loop {
+                if let Some(w) = lock(&slot).take() {
+                    ready.store(true, Ordering::Release);
+                    w.wake();
+                    return;
+                }
+                thread::yield_now();
+            }
+        });
+        assert_eq!(rt.run_until_complete(&task).unwrap(), 3);
+        waker_thread.join().unwrap();
+    });
+}
+
+/// `std::future::poll_fn`, as a `Send` future of a closure.
+fn futures_poll_fn<T>(
+    f: impl FnMut(&mut Context<'_>) -> Poll<T> + Send + 'static,
+) -> impl Future<Output = T> + Send + 'static {
+    std::future::poll_fn(f)
+}

@@ -31,7 +31,7 @@ use crate::handle::Task;
 
 /// One entry of a done list: a callback, or an awaiter to wake. `key`
 /// tells a task's awaiters apart (unique per task, see
-/// [`DoneEntries::next_key`]).
+/// `State::last_awaiter_key`).
 pub(crate) enum DoneEntry<H> {
     Callback(DoneCallback<H>),
     Awaiter { key: u64, waker: Waker },
@@ -39,16 +39,12 @@ pub(crate) enum DoneEntry<H> {
 
 /// A task's done list (CPython's `_callbacks`): callbacks and awaiters in
 /// the order added. One entry is held inline (D5).
+#[derive(Default)]
 pub(crate) enum DoneEntries<H> {
+    #[default]
     Empty,
     One(DoneEntry<H>),
     Many(Vec<DoneEntry<H>>),
-}
-
-impl<H> Default for DoneEntries<H> {
-    fn default() -> Self {
-        Self::Empty
-    }
 }
 
 impl<H> DoneEntries<H> {

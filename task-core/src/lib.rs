@@ -69,6 +69,7 @@ pub mod sync;
 #[cfg(feature = "tracing")]
 mod tracing_support;
 mod value;
+mod word;
 
 /// What a backend author needs, and only that: the contract state a task
 /// allocation embeds, the step algorithm, the loop services a task uses,
@@ -111,6 +112,7 @@ pub mod backend {
     pub use crate::reporter::Reporter;
     pub use crate::repr::MAX_WAIT_FOR_DEPTH;
     pub use crate::shared::Shared;
+    pub use crate::word::{RunAction, ScheduleAction, Snapshot, TaskWord};
     pub use crate::{forward_dyn_task, forward_runtime};
 }
 

@@ -24,6 +24,7 @@ use crate::name::TaskName;
 use crate::state::{AbortAction, CancelAction, Phase, State, StepStart, SuspendAction, Suspension};
 use crate::sync::{Mutex, MutexGuard, lock};
 use crate::value::{Read, ValueSlot, held_here};
+use crate::word::{ScheduleAction, TaskWord};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -67,6 +68,8 @@ impl<T> Copy for Reader<T> {}
 /// assert_eq!(shared.name(), "demo");
 /// ```
 pub struct Shared<T: Send + 'static> {
+    /// The hot word (`word.rs`): the step sub-state and native's scheduling.
+    word: TaskWord,
     id: TaskId,
     env: Arc<dyn Env>,
     state: Mutex<State<Task<T>>>,
@@ -84,6 +87,7 @@ impl<T: Send + 'static> Shared<T> {
     /// ```
     pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Self {
         Self {
+            word: TaskWord::new(),
             id: TaskId::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
             env,
             state: Mutex::new(State::new(TaskName::new(name))),
@@ -144,10 +148,13 @@ impl<T: Send + 'static> Shared<T> {
     pub fn cancel_step(&self, msg: Option<&str>, entry: CancelEntry) -> CancelStep {
         let (action, waker) = {
             let mut st = self.lock();
+            // Rule W2: read under the lock, the sub-state can only move on
+            // by a wake, which is then ordered after this decision.
+            let sub = self.word.load().sub();
             let action = match entry {
-                CancelEntry::Request => st.transition_to_cancel_requested(msg),
-                CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at))),
-                CancelEntry::Cycle => st.route_cancel_in_cycle(msg),
+                CancelEntry::Request => st.transition_to_cancel_requested(msg, sub),
+                CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at)), sub),
+                CancelEntry::Cycle => st.route_cancel_in_cycle(msg, sub),
             };
             let waker = match action {
                 CancelAction::Requested { wake: true } => st.waker.clone(),
@@ -192,7 +199,7 @@ impl<T: Send + 'static> Shared<T> {
     pub fn abort(&self, msg: Option<&str>) -> bool {
         let (action, waker) = {
             let mut st = self.lock();
-            let action = st.transition_to_abort_requested(msg);
+            let action = st.transition_to_abort_requested(msg, self.word.load().sub());
             let waker = match action {
                 AbortAction::Requested { wake: true } => st.waker.clone(),
                 _ => None,
@@ -356,17 +363,32 @@ impl<T: Send + 'static> Shared<T> {
         self.lock().exception()
     }
 
-    /// Records a wake-up of the task's own waker. A backend's task waker
-    /// calls this before rescheduling the task.
+    /// Records a wake-up of the task's own waker, with no lock (rule W2).
+    /// A backend's task waker calls this, then schedules the task when told
+    /// to: [`ScheduleAction::Enqueue`] comes once per step at most.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// use aiotask_core::backend::ScheduleAction;
+    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// // A new task's first step is queued already.
+    /// assert_eq!(s.on_wake(), ScheduleAction::Nothing);
+    /// ```
+    pub fn on_wake(&self) -> ScheduleAction {
+        self.word.transition_to_notified()
+    }
+
+    /// The task's hot word, for a backend that schedules by it (native).
     ///
     /// ```
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
-    /// s.on_wake();
+    /// assert!(s.word().load().is_scheduled());
     /// ```
-    pub fn on_wake(&self) {
-        self.lock().transition_on_wake();
+    pub fn word(&self) -> &TaskWord {
+        &self.word
     }
 
     pub(crate) fn begin_step(&self, waker: &Waker) -> StepStart {
@@ -385,7 +407,14 @@ impl<T: Send + 'static> Shared<T> {
             awaited_cancel = first_cancellation(&awaited);
             st = self.lock();
         }
-        let start = st.transition_to_running(awaited_cancel);
+        if st.is_done() {
+            // A stale wake-up: no step begins (the word is left alone).
+            drop(st);
+            drop(replaced);
+            return StepStart::Done;
+        }
+        let first_step = !self.word.transition_to_step_started().is_started();
+        let start = st.transition_to_running(awaited_cancel, first_step);
         drop(st);
         drop(replaced);
         start
@@ -402,13 +431,15 @@ impl<T: Send + 'static> Shared<T> {
     ) {
         let action = {
             let mut st = self.lock();
+            // Under the lock: a task becomes SUSPENDED only here (rule W2).
+            let woken = self.word.transition_to_step_ended().is_scheduled();
             if let Some(e) = undelivered {
                 st.redeliver(e, catch_depth);
                 drop(st);
                 waker.wake_by_ref();
                 return;
             }
-            st.transition_to_suspended(awaited, catch_depth)
+            st.transition_to_suspended(awaited, catch_depth, woken)
         };
         match action {
             SuspendAction::Nothing => {}
@@ -441,6 +472,7 @@ impl<T: Send + 'static> Shared<T> {
     pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
         let (entries, discarded, lost_failure, released) = {
             let mut st = self.lock();
+            let _ = self.word.transition_to_step_ended();
             let done = st.transition_to_complete(outcome);
             if let Some(v) = done.value {
                 // Value rule V1: stored before anyone can see `Finished`.

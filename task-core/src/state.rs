@@ -5,7 +5,7 @@
 //! | CPython field           | here                                  |
 //! |-------------------------|---------------------------------------|
 //! | `_state` + exc          | [`Phase`] (the value: `Shared`'s slot) |
-//! | sub-state (§1.2)        | [`Sub`]                               |
+//! | sub-state (§1.2)        | `Sub`, derived from the hot word (`word.rs`), passed in |
 //! | `_fut_waiter`           | [`Waiter`] (several tasks: [`Awaited`]) |
 //! | `_num_cancels_requested`| `num_cancels`                         |
 //! | `_must_cancel`          | `must_cancel`                         |
@@ -28,6 +28,7 @@ use aiotask_api::{AnyTask, CancelledError, Failure, InvalidStateError, TaskError
 use crate::awaited::Awaited;
 use crate::done_list::DoneEntries;
 use crate::name::TaskName;
+use crate::word::Sub;
 
 /// The Future-level state (spec §1.2). A finished task's value is not
 /// here but in `Shared`'s value slot, so that cloning and formatting it (user
@@ -38,20 +39,6 @@ pub(crate) enum Phase {
     Finished,
     Failed(Failure),
     Cancelled,
-}
-
-/// The sub-state of a pending task (spec §1.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Sub {
-    /// First step queued; the body never ran.
-    NotStarted,
-    /// Inside its own step.
-    Running,
-    /// Suspended on [`Waiter`], not woken yet.
-    Suspended,
-    /// Woken (or yielded), its next step not yet run: asyncio's READY and
-    /// WOKEN-PENDING, which behave alike for `cancel()`.
-    Woken,
 }
 
 /// What a suspended task waits on (CPython's `_fut_waiter`).
@@ -148,7 +135,6 @@ pub(crate) struct Completion<T, H> {
 /// The state of one task.
 pub(crate) struct State<H> {
     pub(crate) phase: Phase,
-    pub(crate) sub: Sub,
     pub(crate) waiter: Waiter,
     pub(crate) num_cancels: u32,
     pub(crate) must_cancel: bool,
@@ -164,8 +150,6 @@ pub(crate) struct State<H> {
     pub(crate) catch_depth: u32,
     /// The task's own waker, from its last step, used to deliver cancels.
     pub(crate) waker: Option<Waker>,
-    /// Set by a wake during the running step.
-    pub(crate) woken_while_running: bool,
     /// The terminal transition happened and its done list is being handed
     /// to the loop: late callbacks join it rather than overtake it.
     pub(crate) dispatching: bool,
@@ -185,7 +169,6 @@ impl<H> State<H> {
     pub(crate) fn new(name: TaskName) -> Self {
         Self {
             phase: Phase::Pending,
-            sub: Sub::NotStarted,
             waiter: Waiter::None,
             num_cancels: 0,
             must_cancel: false,
@@ -197,7 +180,6 @@ impl<H> State<H> {
             name,
             catch_depth: 0,
             waker: None,
-            woken_while_running: false,
             dispatching: false,
             suspension: Suspension::default(),
             aborted: false,
@@ -209,14 +191,18 @@ impl<H> State<H> {
     }
 
     /// `Task.cancel(msg)` (spec §1.7), up to the forwarding decision.
-    pub(crate) fn transition_to_cancel_requested(&mut self, msg: Option<&str>) -> CancelAction {
+    pub(crate) fn transition_to_cancel_requested(
+        &mut self,
+        msg: Option<&str>,
+        sub: Sub,
+    ) -> CancelAction {
         self.log_traceback = false;
         if self.is_done() {
             return CancelAction::AlreadyDone;
         }
         // Saturates: 2^32 requests are not a reason to wrap to zero.
         self.num_cancels = self.num_cancels.saturating_add(1);
-        self.route_cancel(msg, None)
+        self.route_cancel(msg, None, sub)
     }
 
     /// `abort_with(msg)`: a cancellation nothing can catch or revoke.
@@ -225,7 +211,11 @@ impl<H> State<H> {
     /// awaits. The task ends with a `CancelledError` carrying `msg` (none
     /// for `abort()`), whatever earlier cancels said: a reason left from a
     /// cancel the body caught must not reappear depending on timing.
-    pub(crate) fn transition_to_abort_requested(&mut self, msg: Option<&str>) -> AbortAction {
+    pub(crate) fn transition_to_abort_requested(
+        &mut self,
+        msg: Option<&str>,
+        sub: Sub,
+    ) -> AbortAction {
         self.log_traceback = false;
         if self.is_done() {
             return AbortAction::AlreadyDone;
@@ -242,7 +232,7 @@ impl<H> State<H> {
         // (not started, woken) runs soon anyway; a running one is woken at
         // the end of its step (`transition_to_suspended`).
         AbortAction::Requested {
-            wake: self.sub == Sub::Suspended,
+            wake: sub == Sub::Suspended,
         }
     }
 
@@ -261,6 +251,7 @@ impl<H> State<H> {
         &mut self,
         msg: Option<&str>,
         refused_in: Option<Suspension>,
+        sub: Sub,
     ) -> CancelAction {
         if self.is_done() || self.aborted {
             // Finished while the forward ran: the request was still made.
@@ -268,7 +259,7 @@ impl<H> State<H> {
             return CancelAction::Requested { wake: false };
         }
         let moved_on = refused_in != Some(self.suspension);
-        if self.sub == Sub::Suspended && moved_on {
+        if sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
                 Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf(slot @ None) => {
@@ -283,7 +274,7 @@ impl<H> State<H> {
         self.must_cancel = true;
         self.cancel_message = msg.map(Arc::from);
         CancelAction::Requested {
-            wake: self.sub == Sub::Suspended && moved_on,
+            wake: sub == Sub::Suspended && moved_on,
         }
     }
 
@@ -291,7 +282,7 @@ impl<H> State<H> {
     /// walk's path (a cycle of awaits, protocol rule F4 in `forward.rs`):
     /// this task takes it itself, as if what it awaits had refused it, and
     /// is woken to receive it. Not counted again.
-    pub(crate) fn route_cancel_in_cycle(&mut self, msg: Option<&str>) -> CancelAction {
+    pub(crate) fn route_cancel_in_cycle(&mut self, msg: Option<&str>, sub: Sub) -> CancelAction {
         if self.is_done() || self.aborted {
             // Aborted: its own message stands; the body is dropped anyway.
             return CancelAction::Requested { wake: false };
@@ -299,7 +290,7 @@ impl<H> State<H> {
         self.must_cancel = true;
         self.cancel_message = msg.map(Arc::from);
         CancelAction::Requested {
-            wake: self.sub == Sub::Suspended,
+            wake: sub == Sub::Suspended,
         }
     }
 
@@ -312,15 +303,6 @@ impl<H> State<H> {
             }
         }
         self.num_cancels
-    }
-
-    /// A wake-up of the task's waker.
-    pub(crate) fn transition_on_wake(&mut self) {
-        match self.sub {
-            Sub::Suspended => self.sub = Sub::Woken,
-            Sub::Running => self.woken_while_running = true,
-            Sub::NotStarted | Sub::Woken => {}
-        }
     }
 
     /// The task awaited by a suspended task that has a cancel pending: the
@@ -350,9 +332,12 @@ impl<H> State<H> {
     /// read by the caller through [`Self::awaited_to_read`]: with a cancel
     /// pending, asyncio throws that error in rather than a new one (`__step`
     /// keeps an `exc` that is already a `CancelledError`).
+    ///
+    /// `first_step`: the body never ran (the hot word said NOT STARTED).
     pub(crate) fn transition_to_running(
         &mut self,
         awaited_cancel: Option<CancelledError>,
+        first_step: bool,
     ) -> StepStart {
         if self.is_done() {
             return StepStart::Done;
@@ -379,14 +364,12 @@ impl<H> State<H> {
                 });
             }
         }
-        let catch_depth = if self.sub == Sub::NotStarted || self.aborted {
+        let catch_depth = if first_step || self.aborted {
             // Not started: nothing to catch with. Aborted: nothing may catch.
             0
         } else {
             self.catch_depth
         };
-        self.sub = Sub::Running;
-        self.woken_while_running = false;
         StepStart::Run {
             deliver,
             catch_depth,
@@ -395,10 +378,14 @@ impl<H> State<H> {
     }
 
     /// The end of a step whose body returned `Pending` (spec §1.4, YIELD).
+    ///
+    /// `woken`: the task was woken during the step (the hot word's end of
+    /// step found `SCHEDULED`): it is WOKEN, not SUSPENDED.
     pub(crate) fn transition_to_suspended(
         &mut self,
         awaited: Option<Awaited>,
         catch_depth: u32,
+        woken: bool,
     ) -> SuspendAction {
         self.catch_depth = catch_depth;
         self.suspension = Suspension(self.suspension.0.wrapping_add(1));
@@ -408,15 +395,12 @@ impl<H> State<H> {
         };
         if self.aborted {
             // abort() during this step: the next one drops the body.
-            self.sub = Sub::Woken;
             return SuspendAction::WakeSelf;
         }
-        if self.woken_while_running {
+        if woken {
             // A bare yield or a wake during the step: READY.
-            self.sub = Sub::Woken;
             return SuspendAction::Nothing;
         }
-        self.sub = Sub::Suspended;
         if !self.must_cancel {
             return SuspendAction::Nothing;
         }
@@ -585,20 +569,70 @@ impl<H> State<H> {
 mod tests {
     use super::*;
 
-    fn fresh() -> State<()> {
-        State::new(TaskName::Given("t".into()))
+    /// A state with the sub-state the hot word would show, kept beside it
+    /// as `Shared` keeps the word beside the state.
+    struct Tracked {
+        st: State<()>,
+        sub: Sub,
+    }
+
+    impl std::ops::Deref for Tracked {
+        type Target = State<()>;
+        fn deref(&self) -> &State<()> {
+            &self.st
+        }
+    }
+
+    impl std::ops::DerefMut for Tracked {
+        fn deref_mut(&mut self) -> &mut State<()> {
+            &mut self.st
+        }
+    }
+
+    impl Tracked {
+        fn run(&mut self) -> StepStart {
+            let first = self.sub == Sub::NotStarted;
+            self.sub = Sub::Running;
+            self.st.transition_to_running(None, first)
+        }
+        fn suspend(&mut self, depth: u32) -> SuspendAction {
+            let woken = self.sub == Sub::Woken;
+            self.sub = if woken { Sub::Woken } else { Sub::Suspended };
+            self.st.transition_to_suspended(None, depth, woken)
+        }
+        fn wake(&mut self) {
+            if self.sub == Sub::Suspended {
+                self.sub = Sub::Woken;
+            }
+        }
+        fn cancel(&mut self, msg: Option<&str>) -> CancelAction {
+            self.st.transition_to_cancel_requested(msg, self.sub)
+        }
+        fn abort(&mut self, msg: Option<&str>) -> AbortAction {
+            self.st.transition_to_abort_requested(msg, self.sub)
+        }
+        fn cycle(&mut self, msg: Option<&str>) -> CancelAction {
+            self.st.route_cancel_in_cycle(msg, self.sub)
+        }
+    }
+
+    fn fresh() -> Tracked {
+        Tracked {
+            st: State::new(TaskName::Given("t".into())),
+            sub: Sub::NotStarted,
+        }
     }
 
     #[test]
     fn not_started_cancel_keeps_last_message() {
         let mut s = fresh();
         assert!(matches!(
-            s.transition_to_cancel_requested(Some("a")),
+            s.cancel(Some("a")),
             CancelAction::Requested { wake: false }
         ));
-        let _ = s.transition_to_cancel_requested(Some("b"));
+        let _ = s.cancel(Some("b"));
         assert_eq!(s.num_cancels, 2);
-        match s.transition_to_running(None) {
+        match s.run() {
             StepStart::Run {
                 deliver: Some(e),
                 catch_depth: 0,
@@ -611,17 +645,17 @@ mod tests {
     #[test]
     fn suspended_cancel_keeps_first_message_and_survives_uncancel() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        let _ = s.transition_to_suspended(None, 0);
+        let _ = s.run();
+        let _ = s.suspend(0);
         assert!(matches!(
-            s.transition_to_cancel_requested(Some("first")),
+            s.cancel(Some("first")),
             CancelAction::Requested { wake: true }
         ));
-        s.transition_on_wake();
-        let _ = s.transition_to_cancel_requested(Some("second"));
+        s.wake();
+        let _ = s.cancel(Some("second"));
         assert_eq!(s.transition_uncancel(), 1);
         assert_eq!(s.transition_uncancel(), 0);
-        match s.transition_to_running(None) {
+        match s.run() {
             StepStart::Run {
                 deliver: Some(e), ..
             } => assert_eq!(e.message(), Some("first")),
@@ -632,22 +666,19 @@ mod tests {
     #[test]
     fn woken_cancel_is_revoked_by_uncancel_to_zero() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        let _ = s.transition_to_suspended(None, 0);
-        s.transition_on_wake();
-        let _ = s.transition_to_cancel_requested(None);
+        let _ = s.run();
+        let _ = s.suspend(0);
+        s.wake();
+        let _ = s.cancel(None);
         assert_eq!(s.transition_uncancel(), 0);
-        assert!(matches!(
-            s.transition_to_running(None),
-            StepStart::Run { deliver: None, .. }
-        ));
+        assert!(matches!(s.run(), StepStart::Run { deliver: None, .. }));
     }
 
     #[test]
     fn cancel_during_returning_step_discards_value() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        let _ = s.transition_to_cancel_requested(Some("m"));
+        let _ = s.run();
+        let _ = s.cancel(Some("m"));
         let done = s.transition_to_complete(Ok(5));
         assert_eq!((done.value, done.discarded), (None, Some(5)));
         drop(done.released);
@@ -663,7 +694,7 @@ mod tests {
     #[test]
     fn raised_cancel_message_is_handed_out_once() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
+        let _ = s.run();
         let _ = s.transition_to_complete::<i32>(Err(CancelledError::with_message("x").into()));
         assert_eq!(
             s.result().unwrap_err().cancelled().unwrap().message(),
@@ -675,13 +706,10 @@ mod tests {
     #[test]
     fn cancel_on_done_clears_log_traceback() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
+        let _ = s.run();
         let _ = s.transition_to_complete::<i32>(Err(TaskError::Failed(Failure::from_error("e"))));
         assert!(s.log_traceback);
-        assert!(matches!(
-            s.transition_to_cancel_requested(None),
-            CancelAction::AlreadyDone
-        ));
+        assert!(matches!(s.cancel(None), CancelAction::AlreadyDone));
         assert!(!s.log_traceback);
         assert_eq!(s.num_cancels, 0);
     }
@@ -691,10 +719,7 @@ mod tests {
         let mut s = fresh();
         s.num_cancels = u32::MAX - 1;
         for _ in 0..3 {
-            assert!(matches!(
-                s.transition_to_cancel_requested(None),
-                CancelAction::Requested { .. }
-            ));
+            assert!(matches!(s.cancel(None), CancelAction::Requested { .. }));
         }
         assert_eq!(s.num_cancels, u32::MAX);
         assert_eq!(s.state_word(), "cancelling");
@@ -704,16 +729,16 @@ mod tests {
     #[test]
     fn a_cycle_makes_the_task_take_the_request() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        let _ = s.transition_to_suspended(None, 0);
+        let _ = s.run();
+        let _ = s.suspend(0);
         assert!(matches!(
-            s.route_cancel_in_cycle(Some("loop")),
+            s.cycle(Some("loop")),
             CancelAction::Requested { wake: true }
         ));
         assert!(s.must_cancel);
         assert_eq!(s.num_cancels, 0, "a cycle step is not a new request");
-        s.transition_on_wake();
-        match s.transition_to_running(None) {
+        s.wake();
+        match s.run() {
             StepStart::Run {
                 deliver: Some(e), ..
             } => assert_eq!(e.message(), Some("loop")),
@@ -724,17 +749,14 @@ mod tests {
     #[test]
     fn abort_is_delivered_past_a_catch_scope_and_survives_uncancel() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
+        let _ = s.run();
         // Suspended inside a catch_cancel (depth 1).
-        let _ = s.transition_to_suspended(None, 1);
-        assert_eq!(
-            s.transition_to_abort_requested(None),
-            AbortAction::Requested { wake: true }
-        );
+        let _ = s.suspend(1);
+        assert_eq!(s.abort(None), AbortAction::Requested { wake: true });
         assert_eq!(s.num_cancels, 1);
         assert_eq!(s.transition_uncancel(), 0);
-        s.transition_on_wake();
-        match s.transition_to_running(None) {
+        s.wake();
+        match s.run() {
             StepStart::Run {
                 deliver: Some(e),
                 catch_depth: 0,
@@ -747,12 +769,12 @@ mod tests {
     #[test]
     fn abort_delivers_its_own_message_not_an_earlier_cancel_s() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
+        let _ = s.run();
         // A cancel during the step leaves its message for the next step.
-        let _ = s.transition_to_cancel_requested(Some("earlier"));
-        let _ = s.transition_to_abort_requested(Some("abort"));
-        let _ = s.transition_to_suspended(None, 1);
-        match s.transition_to_running(None) {
+        let _ = s.cancel(Some("earlier"));
+        let _ = s.abort(Some("abort"));
+        let _ = s.suspend(1);
+        match s.run() {
             StepStart::Run {
                 deliver: Some(e),
                 catch_depth: 0,
@@ -765,17 +787,11 @@ mod tests {
     #[test]
     fn abort_of_a_running_task_wakes_it_at_the_end_of_its_step() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        assert_eq!(
-            s.transition_to_abort_requested(None),
-            AbortAction::Requested { wake: false }
-        );
+        let _ = s.run();
+        assert_eq!(s.abort(None), AbortAction::Requested { wake: false });
+        assert!(matches!(s.suspend(2), SuspendAction::WakeSelf));
         assert!(matches!(
-            s.transition_to_suspended(None, 2),
-            SuspendAction::WakeSelf
-        ));
-        assert!(matches!(
-            s.transition_to_running(None),
+            s.run(),
             StepStart::Run {
                 deliver: Some(_),
                 catch_depth: 0,
@@ -787,27 +803,18 @@ mod tests {
     #[test]
     fn abort_of_a_done_task_is_refused_and_a_second_abort_is_not_counted() {
         let mut s = fresh();
-        assert_eq!(
-            s.transition_to_abort_requested(None),
-            AbortAction::Requested { wake: false }
-        );
-        assert_eq!(
-            s.transition_to_abort_requested(None),
-            AbortAction::Requested { wake: false }
-        );
+        assert_eq!(s.abort(None), AbortAction::Requested { wake: false });
+        assert_eq!(s.abort(None), AbortAction::Requested { wake: false });
         assert_eq!(s.num_cancels, 1);
         let _ = s.transition_to_complete::<()>(Err(TaskError::Cancelled(CancelledError::new())));
-        assert_eq!(
-            s.transition_to_abort_requested(None),
-            AbortAction::AlreadyDone
-        );
+        assert_eq!(s.abort(None), AbortAction::AlreadyDone);
     }
 
     #[test]
     fn a_value_returned_in_the_step_abort_was_called_in_is_lost() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
-        let _ = s.transition_to_abort_requested(None);
+        let _ = s.run();
+        let _ = s.abort(None);
         let done = s.transition_to_complete(Ok(5_u8));
         assert!(matches!(s.phase, Phase::Cancelled));
         assert_eq!(done.discarded, Some(5));
@@ -820,8 +827,8 @@ mod tests {
             Err(TaskError::Cancelled(CancelledError::with_message("old"))),
         ] {
             let mut s = fresh();
-            let _ = s.transition_to_running(None);
-            let _ = s.transition_to_abort_requested(Some("abort"));
+            let _ = s.run();
+            let _ = s.abort(Some("abort"));
             let done = s.transition_to_complete::<u8>(outcome);
             assert!(matches!(s.phase, Phase::Cancelled));
             assert!(done.lost_failure.is_some() || done.discarded.is_none());
@@ -832,14 +839,14 @@ mod tests {
     #[test]
     fn an_aborted_task_reads_nothing_of_what_it_awaited() {
         let mut s = fresh();
-        let _ = s.transition_to_running(None);
+        let _ = s.run();
         s.waiter = Waiter::None;
         s.must_cancel = true;
         assert!(s.awaited_to_read().is_none()); // no tasks awaited: nothing either way
-        let _ = s.transition_to_abort_requested(None);
+        let _ = s.abort(None);
         assert!(s.awaited_to_read().is_none());
         assert!(matches!(
-            s.route_cancel_in_cycle(Some("cycle")),
+            s.cycle(Some("cycle")),
             CancelAction::Requested { wake: false }
         ));
         assert_eq!(

@@ -44,7 +44,65 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Parking the thread that runs an event loop, and waking it.
 pub mod thread {
     #[cfg(loom)]
-    pub use loom::thread::{Thread, current, park};
+    pub use self::model::{Thread, current, park};
+
+    /// Parking under loom, on a condition variable rather than loom's own
+    /// `park`/`unpark`: loom's `unpark` also makes a thread runnable that is
+    /// blocked on a *mutex*, which then fails loom's own assertion
+    /// ("expected to be able to acquire lock") in interleavings no real
+    /// thread can take. A lost wake-up still leaves every thread blocked,
+    /// which loom reports as a deadlock.
+    #[cfg(loom)]
+    mod model {
+        use loom::sync::{Arc, Condvar, Mutex};
+
+        struct Parker {
+            notified: Mutex<bool>,
+            condvar: Condvar,
+        }
+
+        loom::thread_local! {
+            static PARKER: Arc<Parker> = Arc::new(Parker {
+                notified: Mutex::new(false),
+                condvar: Condvar::new(),
+            });
+        }
+
+        /// A handle to a model thread, to unpark it.
+        #[derive(Clone)]
+        pub struct Thread(Arc<Parker>);
+
+        impl Thread {
+            /// Wakes the thread from [`park`], or makes its next `park`
+            /// return at once.
+            pub fn unpark(&self) {
+                let mut notified = self.0.notified.lock().unwrap();
+                *notified = true;
+                self.0.condvar.notify_one();
+            }
+        }
+
+        impl std::fmt::Debug for Thread {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("Thread")
+            }
+        }
+
+        /// This thread's handle.
+        pub fn current() -> Thread {
+            Thread(PARKER.with(Arc::clone))
+        }
+
+        /// Blocks until [`Thread::unpark`] was called since the last park.
+        pub fn park() {
+            let parker = PARKER.with(Arc::clone);
+            let mut notified = parker.notified.lock().unwrap();
+            while !*notified {
+                notified = parker.condvar.wait(notified).unwrap();
+            }
+            *notified = false;
+        }
+    }
     #[cfg(not(loom))]
     pub use std::thread::{Thread, current, park, park_timeout};
 

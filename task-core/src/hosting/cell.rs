@@ -16,6 +16,7 @@ use crate::env::Env;
 use crate::handle::{Task, TaskCell};
 use crate::harness::poll_step;
 use crate::shared::Shared;
+use crate::word::ScheduleAction;
 
 /// The per-task allocation of a hosted task: the contract state and the
 /// host runtime's waker for it.
@@ -84,7 +85,10 @@ impl<T: Send + 'static> Wake for HostedCell<T> {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.shared.on_wake();
+        if self.shared.on_wake() == ScheduleAction::Nothing {
+            // Woken already since its step began: the host was told then.
+            return;
+        }
         let host = lock(&self.host_waker).clone();
         if let Some(w) = host {
             w.wake();
