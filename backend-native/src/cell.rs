@@ -57,18 +57,9 @@ use aiotask_core::{
     backend::{Shared, TaskCell, drop_body, poll_step},
 };
 
-use crate::event_loop::{LoopShared, Ready};
+use crate::event_loop::{LoopShared, Ready, Runnable};
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use aiotask_core::backend::{RunAction, ScheduleAction};
-
-/// What the loop can do with any task, whatever its future type.
-pub(crate) trait Runnable: Send + Sync + 'static {
-    /// Runs one step. Loop thread only (rule 1).
-    fn run(self: Arc<Self>);
-    /// Drops the future of a task that is not done and ends it as
-    /// destroyed-while-pending. Loop thread only (rule 1).
-    fn destroy(&self);
-}
 
 pub(crate) struct NativeCell<T: Send + 'static, F> {
     shared: Shared<T>,

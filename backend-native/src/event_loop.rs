@@ -20,10 +20,20 @@ use aiotask_api::ExceptionContext;
 use aiotask_core::backend::{Env, Job, Reporter};
 use slab::Slab;
 
-use crate::cell::Runnable;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, Thread, lock};
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What the loop can do with any task, whatever its future type (the
+/// native cell implements it; the access rules it relies on are in
+/// `cell.rs`).
+pub(crate) trait Runnable: Send + Sync + 'static {
+    /// Runs one step. Loop thread only (cell rule 1).
+    fn run(self: Arc<Self>);
+    /// Drops the future of a task that is not done and ends it as
+    /// destroyed-while-pending. Loop thread only (cell rule 1).
+    fn destroy(&self);
+}
 
 /// One entry of the ready queue.
 pub(crate) enum Ready {

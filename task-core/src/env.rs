@@ -66,8 +66,9 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// ```
     /// use aiotask_core::backend::{Env, HostedEnv};
     /// let env = HostedEnv::new();
-    /// env.wake_soon(std::task::Waker::noop().clone());
-    /// assert_eq!(env.queue().len(), 1);
+    /// env.call_soon(Box::new(|| {}));
+    /// env.wake_soon(std::task::Waker::noop().clone()); // behind the job
+    /// assert_eq!(env.queue().len(), 2);
     /// ```
     fn wake_soon(&self, waker: Waker) {
         /// Wakes when dropped: run, or dropped unrun.

@@ -151,7 +151,10 @@ impl Env for HostedEnv {
     }
 
     fn wake_soon(&self, waker: std::task::Waker) {
-        self.queue.push_wake(waker);
+        if let Some(waker) = self.queue.push_wake(waker) {
+            // Nothing queued ahead of it: woken now, no dispatcher hop.
+            crate::env::run_contained(move || waker.wake(), |ctx| self.reporter.report(ctx));
+        }
     }
 
     fn report(&self, context: ExceptionContext) {

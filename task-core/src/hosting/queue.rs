@@ -66,6 +66,8 @@ struct QueueInner {
     jobs: VecDeque<Queued>,
     waker: Option<Waker>,
     closed: bool,
+    /// A batch taken off `jobs` is being run.
+    running: bool,
 }
 
 impl CallbackQueue {
@@ -81,17 +83,32 @@ impl CallbackQueue {
         self.push_queued(Queued::Job(job));
     }
 
-    /// Appends the wake-up of an awaiter of a finished task (no allocation)
-    /// and wakes the dispatcher. On a closed queue the awaiter is woken at
-    /// once: a task that awaits a finished task must not wait for ever.
+    /// The wake-up of an awaiter of a finished task (done-list rule D5).
+    /// With jobs queued or running, it is queued behind them (no
+    /// allocation) and the dispatcher woken: asyncio resumes the awaiter
+    /// after what was queued before. With nothing ahead of it, no hop is
+    /// needed: the waker is handed back, for the caller to wake now. On a
+    /// closed queue it is woken at once: a task that awaits a finished task
+    /// must not wait for ever.
     ///
     /// ```
     /// let q = aiotask_core::backend::CallbackQueue::default();
-    /// q.push_wake(std::task::Waker::noop().clone());
-    /// assert_eq!(q.run_batch(|_| {}), 1);
+    /// // Nothing queued: wake it now.
+    /// assert!(q.push_wake(std::task::Waker::noop().clone()).is_some());
+    /// q.push(Box::new(|| {}));
+    /// // Behind a job: queued.
+    /// assert!(q.push_wake(std::task::Waker::noop().clone()).is_none());
+    /// assert_eq!(q.run_batch(|_| {}), 2);
     /// ```
-    pub fn push_wake(&self, waker: Waker) {
+    #[must_use = "a waker handed back is to be woken by the caller"]
+    pub fn push_wake(&self, waker: Waker) -> Option<Waker> {
+        let inner = lock(&self.inner);
+        if !inner.closed && inner.jobs.is_empty() && !inner.running {
+            return Some(waker);
+        }
+        drop(inner);
         self.push_queued(Queued::Wake(waker));
+        None
     }
 
     fn push_queued(&self, entry: Queued) {
@@ -172,7 +189,19 @@ impl CallbackQueue {
     /// assert_eq!(reports, 1);
     /// ```
     pub fn run_batch(&self, mut report: impl FnMut(ExceptionContext)) -> usize {
-        let batch = std::mem::take(&mut lock(&self.inner).jobs);
+        let batch = {
+            let mut inner = lock(&self.inner);
+            inner.running = true;
+            std::mem::take(&mut inner.jobs)
+        };
+        /// Clears `running`, even if a report unwinds.
+        struct Ran<'a>(&'a Mutex<QueueInner>);
+        impl Drop for Ran<'_> {
+            fn drop(&mut self) {
+                lock(self.0).running = false;
+            }
+        }
+        let _ran = Ran(&self.inner);
         let n = batch.len();
         for entry in batch {
             entry.run(&mut report);
