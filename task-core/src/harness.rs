@@ -15,8 +15,8 @@ use crate::handle::Task;
 use crate::state::StepStart;
 
 /// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
-/// which must call [`Shared::on_wake`](crate::backend::Shared::on_wake) before
-/// rescheduling), delivering a requested cancellation as CPython does.
+/// which must call [`Shared::on_wake`](crate::backend::Shared::on_wake) and
+/// reschedule the task when told to), delivering a requested cancellation as CPython does.
 ///
 /// Returns `Ready` once the task is done; `body` is then `None` (dropped on
 /// this thread, inside the step, as Python's `finally` runs inside the

@@ -84,8 +84,11 @@ mod word;
 ///   (with [`forward_dyn_task!`](crate::forward_dyn_task)) for it, and makes
 ///   handles with [`task_from_cell`](backend::task_from_cell);
 /// * polls the body through [`poll_step`](backend::poll_step) with a waker
-///   that calls [`Shared::on_wake`](backend::Shared::on_wake) before
-///   rescheduling the task;
+///   that calls [`Shared::on_wake`](backend::Shared::on_wake) and
+///   reschedules the task when it answers
+///   [`ScheduleAction::Enqueue`](backend::ScheduleAction::Enqueue) (once
+///   per step at most: the hot word, [`TaskWord`](backend::TaskWord), keeps
+///   the wake);
 /// * gives each task an [`Env`](backend::Env): the loop's `call_soon` queue
 ///   (done callbacks are dispatched from it, never synchronously) and its
 ///   exception handler ([`Reporter`](backend::Reporter)), and enters it
