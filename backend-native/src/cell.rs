@@ -40,8 +40,10 @@
 //!    the pinning contract.
 //! 4. **Dropped on the loop thread.** Once `COMPLETE` is set the stage is
 //!    `None` and stays so. Every task that is not complete is held by the
-//!    loop's live registry, which the runtime's `Drop` empties through
-//!    `destroy` on the loop thread. So when the last `Arc` goes away on any
+//!    loop's live registry (which only the loop thread touches), or is
+//!    queued to join it (`Ready::Spawn`, created off the loop thread); the
+//!    runtime's `Drop` ends both through `destroy` on the loop thread
+//!    (`event_loop::close`, which refuses new tasks first). So when the last `Arc` goes away on any
 //!    thread, `stage` holds no future and dropping the cell drops no `F`.
 //!    This is what makes the cell `Send + Sync` for any `F`.
 
@@ -95,27 +97,21 @@ where
         });
         let task = aiotask_core::backend::task_from_cell(cell.clone());
         let runnable: Arc<dyn Runnable> = cell.clone();
-        match event_loop.register(runnable) {
-            Some(key) => {
-                cell.key.store(key, Ordering::Release);
-                event_loop.schedule(Ready::Task(cell));
+        if !event_loop.admit(runnable) {
+            // The runtime is gone. The body was never shared with the
+            // loop, so dropping it here, on its creator's thread, is
+            // what dropping any unspawned future does.
+            cell.shared.word().transition_to_complete();
+            let panicked = cell.stage.with_mut(|stage| {
+                // SAFETY: rule 2: nothing else can reach `stage` yet (the
+                // cell was never registered or queued) so this is the
+                // only access; rule 3: `Pin::set` drops in place.
+                drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
+            });
+            if let Some(message) = panicked {
+                cell.shared.report_drop_panic(message);
             }
-            None => {
-                // The runtime is gone. The body was never shared with the
-                // loop, so dropping it here, on its creator's thread, is
-                // what dropping any unspawned future does.
-                cell.shared.word().transition_to_complete();
-                let panicked = cell.stage.with_mut(|stage| {
-                    // SAFETY: rule 2: nothing else can reach `stage` yet (the
-                    // cell was never registered or queued) so this is the
-                    // only access; rule 3: `Pin::set` drops in place.
-                    drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
-                });
-                if let Some(message) = panicked {
-                    cell.shared.report_drop_panic(message);
-                }
-                cell.shared.destroy_pending();
-            }
+            cell.shared.destroy_pending();
         }
         task
     }
@@ -141,11 +137,15 @@ where
         match poll {
             Poll::Ready(()) => {
                 let _ = self.shared.word().transition_to_complete();
-                self.event_loop.unregister(self.key.load(Ordering::Acquire));
+                self.event_loop.unregister(self.key.load(Ordering::Relaxed));
             }
             // The step's end gave `RUNNING` back (rule 2).
             Poll::Pending => {}
         }
+    }
+
+    fn set_key(&self, key: usize) {
+        self.key.store(key, Ordering::Relaxed);
     }
 
     fn destroy(&self) {

@@ -33,11 +33,17 @@ pub(crate) trait Runnable: Send + Sync + 'static {
     /// Drops the future of a task that is not done and ends it as
     /// destroyed-while-pending. Loop thread only (cell rule 1).
     fn destroy(&self);
+    /// Records the task's slot in the live registry. Loop thread only.
+    fn set_key(&self, key: usize);
 }
 
 /// One entry of the ready queue.
 pub(crate) enum Ready {
     Task(Arc<dyn Runnable>),
+    /// The first step of a task created off the loop thread: the loop
+    /// registers it as it takes it in (the live registry is the loop
+    /// thread's alone).
+    Spawn(Arc<dyn Runnable>),
     Job(Job),
 }
 
@@ -60,8 +66,8 @@ pub(crate) struct LoopShared {
     injected: AtomicBool,
     /// How many timers are armed: lets a tick skip the clock and the lock.
     armed_timers: AtomicUsize,
-    /// Every task not yet complete; `None` once the runtime is dropped.
-    live: Mutex<Option<Slab<Arc<dyn Runnable>>>>,
+    /// Set by `close`, holding the `inject` lock: a task created off the
+    /// loop thread is refused from then on (see [`LoopShared::admit`]).
     closed: AtomicBool,
     thread: Mutex<Option<Thread>>,
     timers: Mutex<Timers>,
@@ -74,6 +80,9 @@ pub(crate) struct Local {
     id: u64,
     shared: std::sync::Weak<LoopShared>,
     ready: RefCell<VecDeque<Ready>>,
+    /// Every task not yet complete that the loop took in; `None` once the
+    /// runtime is dropped. Loop thread only: no lock.
+    live: RefCell<Option<Slab<Arc<dyn Runnable>>>>,
     /// Entries put at the front during this tick: they run in it too.
     inserted: std::cell::Cell<usize>,
     /// True while [`drive`] runs this loop: a nested `run` is refused
@@ -99,7 +108,6 @@ impl LoopShared {
             inject: Mutex::new(VecDeque::new()),
             injected: AtomicBool::new(false),
             armed_timers: AtomicUsize::new(0),
-            live: Mutex::new(Some(Slab::new())),
             closed: AtomicBool::new(false),
             thread: Mutex::new(None),
             timers: Mutex::new(Timers::default()),
@@ -109,6 +117,7 @@ impl LoopShared {
             id,
             shared: Arc::downgrade(&shared),
             ready: RefCell::new(VecDeque::new()),
+            live: RefCell::new(Some(Slab::new())),
             inserted: std::cell::Cell::new(0),
             running: std::cell::Cell::new(false),
         });
@@ -124,15 +133,45 @@ impl LoopShared {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Adds a task to the live registry; `None` when the loop is closed.
-    pub(crate) fn register(&self, task: Arc<dyn Runnable>) -> Option<usize> {
-        lock(&self.live).as_mut().map(|slab| slab.insert(task))
+    /// Takes a new task in and queues its first step; `false` when the
+    /// loop is closed (the caller ends the task, which never ran).
+    ///
+    /// On the loop thread the task joins the live registry at once. From
+    /// any other thread it is queued as [`Ready::Spawn`] and joins the
+    /// registry when the loop takes it in; `close` sets `closed` holding
+    /// the injection lock and destroys what it finds queued, so a task
+    /// admitted here is always either registered or destroyed by the loop.
+    pub(crate) fn admit(&self, task: Arc<dyn Runnable>) -> bool {
+        match with_local(self.id, |local| local.register(&task)) {
+            Some(true) => {
+                self.schedule(Ready::Task(task));
+                return true;
+            }
+            Some(false) => return false,
+            None => {}
+        }
+        let mut inject = lock(&self.inject);
+        if self.is_closed() {
+            return false;
+        }
+        inject.push_back(Ready::Spawn(task));
+        drop(inject);
+        let _ = self.injected.swap(true, Ordering::AcqRel);
+        self.unpark();
+        true
     }
 
+    /// Takes a complete task out of the live registry. Loop thread only.
     pub(crate) fn unregister(&self, key: usize) {
-        if let Some(slab) = lock(&self.live).as_mut() {
-            slab.try_remove(key);
-        }
+        let removed = with_local(self.id, |local| {
+            local
+                .live
+                .borrow_mut()
+                .as_mut()
+                .and_then(|slab| slab.try_remove(key))
+        });
+        // The registry's handle of the task, dropped with no borrow held.
+        drop(removed);
     }
 
     /// Queues an entry: on the ready queue when called on this loop's
@@ -305,6 +344,33 @@ impl fmt::Debug for LoopShared {
     }
 }
 
+impl Local {
+    /// Adds `task` to the live registry; `false` once the loop is closed.
+    fn register(&self, task: &Arc<dyn Runnable>) -> bool {
+        let mut live = self.live.borrow_mut();
+        let Some(slab) = live.as_mut() else {
+            return false;
+        };
+        let key = slab.insert(task.clone());
+        drop(live);
+        task.set_key(key);
+        true
+    }
+}
+
+/// Runs `f` on the loop `id` if it is the one running on this thread
+/// (`None` otherwise, and once this thread's thread-locals are being
+/// destroyed), without taking a reference to it.
+fn with_local<R>(id: u64, f: impl FnOnce(&Local) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|cur| {
+            let cur = cur.try_borrow().ok()?;
+            cur.as_ref().filter(|l| l.id == id).map(|l| f(l))
+        })
+        .ok()
+        .flatten()
+}
+
 /// The loop running on this thread, if any (`None` too once this thread's
 /// thread-locals are being destroyed).
 fn current_local() -> Option<Rc<Local>> {
@@ -404,7 +470,18 @@ pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn()
 fn tick(shared: &LoopShared, local: &Local) {
     if shared.injected.swap(false, Ordering::AcqRel) {
         let mut inject = lock(&shared.inject);
-        local.ready.borrow_mut().extend(inject.drain(..));
+        let mut ready = local.ready.borrow_mut();
+        for entry in inject.drain(..) {
+            ready.push_back(match entry {
+                Ready::Spawn(task) => {
+                    // Taken in: registered before its first step (the loop
+                    // is open: `close` runs on this thread, after the ticks).
+                    let _ = local.register(&task);
+                    Ready::Task(task)
+                }
+                other => other,
+            });
+        }
     }
     let next_deadline = shared.fire_timers();
     let n = local.ready.borrow().len();
@@ -417,7 +494,7 @@ fn tick(shared: &LoopShared, local: &Local) {
     while remaining > 0 {
         let entry = local.ready.borrow_mut().pop_front();
         match entry {
-            Some(Ready::Task(task)) => task.run(),
+            Some(Ready::Task(task) | Ready::Spawn(task)) => task.run(),
             Some(Ready::Job(job)) => {
                 aiotask_core::backend::run_job(job, |ctx| shared.reporter.report(ctx))
             }
@@ -453,14 +530,26 @@ fn park(shared: &LoopShared, next_deadline: Option<Instant>) {
 /// future outlives the loop to be dropped elsewhere (rule 4 of `cell`).
 pub(crate) fn close(shared: &Arc<LoopShared>, local: &Rc<Local>) {
     let _enter = Enter::new(shared, local, false);
-    let live = {
-        let mut live = lock(&shared.live);
+    let live = local.live.borrow_mut().take();
+    let injected: Vec<Ready> = {
+        let mut inject = lock(&shared.inject);
         shared.closed.store(true, Ordering::Release);
-        live.take()
+        inject.drain(..).collect()
     };
     if let Some(live) = live {
         for (_, task) in live {
             let _ = aiotask_api::call_quietly(move || task.destroy());
+        }
+    }
+    // Tasks created off the loop thread and not yet taken in are live too.
+    for entry in injected {
+        match entry {
+            Ready::Spawn(task) => {
+                let _ = aiotask_api::call_quietly(move || task.destroy());
+            }
+            other => {
+                let _ = aiotask_api::drop_quietly(other);
+            }
         }
     }
     // Drop queued steps and jobs; what they drop may queue more, which the

@@ -520,3 +520,40 @@ fn futures_poll_fn<T>(
 ) -> impl Future<Output = T> + Send + 'static {
     std::future::poll_fn(f)
 }
+
+/// A task is created on another thread (it reaches the loop through the
+/// injection queue, `Ready::Spawn`, and joins the live registry only there)
+/// while the loop runs one tick and the runtime is dropped. Whichever comes
+/// first, the task is never lost: it is destroyed (ended cancelled,
+/// reported once) and its body dropped exactly once, by the loop when it
+/// was taken in or queued, by its creator when the loop was already gone.
+#[test]
+fn loom_spawn_off_the_loop_thread_races_runtime_drop() {
+    explore(
+        "spawn_off_the_loop_thread_races_runtime_drop",
+        Some(4),
+        || {
+            let rt = Runtime::new();
+            let reports = count_reports(&rt, ReportKind::DestroyedPending);
+            let drops = Arc::new(Counter::new(0));
+            let guard = DropCount(drops.clone());
+            let handle = rt.handle();
+            let spawner = thread::spawn(move || {
+                handle.create_task(async move {
+                    let _guard = guard;
+                    pending::<()>().await;
+                })
+            });
+            flush(&rt);
+            drop(rt);
+            let task = spawner.join().unwrap();
+
+            assert_eq!(drops.load(SeqCst), 1, "the body is dropped exactly once");
+            assert!(task.done() && task.cancelled(), "{task:?}");
+            // Reported once: to the handler when the loop took the task in or
+            // found it queued; a task refused after the drop goes to the
+            // default handler (standard error), which this count does not see.
+            assert!(reports.load(SeqCst) <= 1, "reported destroyed at most once");
+        },
+    );
+}
