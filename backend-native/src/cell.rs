@@ -51,7 +51,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Poll, Wake, Waker};
+use std::task::Poll;
 
 use aiotask_api::TaskError;
 use aiotask_core::{
@@ -127,7 +127,9 @@ where
             return;
         }
         let task = aiotask_core::backend::task_from_cell(self.clone());
-        let waker = Waker::from(self.clone());
+        // Borrowed from `self`: no reference count taken for the step; a
+        // clone of it (a timer's, an awaited task's) takes its own.
+        let waker = futures_task::waker_ref(&self);
         let poll = self.stage.with_mut(|stage| {
             // SAFETY: rule 1: `run` is called by the loop's tick on the loop
             // thread; rule 2: we hold `RUNNING` (just taken) until the step
@@ -182,7 +184,7 @@ where
     }
 }
 
-impl<T, F> Wake for NativeCell<T, F>
+impl<T, F> futures_task::ArcWake for NativeCell<T, F>
 where
     T: Send + 'static,
     F: Future<Output = Result<T, TaskError>> + 'static,
@@ -194,9 +196,9 @@ where
         }
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.shared.on_wake() == ScheduleAction::Enqueue {
-            self.event_loop.schedule(Ready::Task(self.clone()));
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        if arc_self.shared.on_wake() == ScheduleAction::Enqueue {
+            arc_self.event_loop.schedule(Ready::Task(arc_self.clone()));
         }
     }
 }
