@@ -209,3 +209,103 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use super::*;
+
+    /// A waker counting its wakes.
+    struct Counting(AtomicUsize);
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn awaiter(key: u64) -> DoneEntry<()> {
+        DoneEntry::Awaiter {
+            key,
+            waker: Waker::noop().clone(),
+        }
+    }
+
+    fn callback() -> DoneEntry<()> {
+        DoneEntry::Callback(DoneCallback::new(|_: &()| {}))
+    }
+
+    fn keys(entries: DoneEntries<()>) -> Vec<Option<u64>> {
+        entries
+            .into_iter()
+            .map(|e| match e {
+                DoneEntry::Awaiter { key, .. } => Some(key),
+                DoneEntry::Callback(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_entry_is_held_inline_and_order_is_kept_as_it_grows() {
+        let mut entries = DoneEntries::default();
+        assert!(entries.is_empty() && entries.only_awaiters());
+        entries.push(awaiter(1));
+        assert!(matches!(entries, DoneEntries::One(_)), "D5: no allocation");
+        assert!(entries.only_awaiters());
+        entries.push(callback());
+        entries.push(awaiter(2));
+        assert!(!entries.only_awaiters());
+        assert_eq!(keys(entries), [Some(1), None, Some(2)]);
+    }
+
+    #[test]
+    fn removing_the_inline_entry_empties_the_list() {
+        let mut entries = DoneEntries::default();
+        entries.push(awaiter(7));
+        assert!(entries.awaiter_mut(8).is_none());
+        assert!(entries.awaiter_mut(7).is_some());
+        let gone = entries.extract(|e| matches!(e, DoneEntry::Awaiter { key: 7, .. }));
+        assert_eq!(gone.len(), 1);
+        assert!(entries.is_empty());
+        assert!(entries.awaiter_mut(7).is_none());
+        // A later entry is held inline again.
+        entries.push(awaiter(9));
+        assert!(matches!(entries, DoneEntries::One(_)));
+    }
+
+    #[test]
+    fn extracting_from_many_keeps_the_others_in_order() {
+        let mut entries: DoneEntries<()> = [awaiter(1), callback(), awaiter(2), awaiter(3)]
+            .into_iter()
+            .collect();
+        let gone = entries.extract(|e| matches!(e, DoneEntry::Awaiter { key: 2, .. }));
+        assert_eq!(gone.len(), 1);
+        assert_eq!(keys(entries), [Some(1), None, Some(3)]);
+    }
+
+    #[test]
+    fn entries_dropped_unrun_still_wake_their_awaiters() {
+        // D3, for the inline entry and for a list.
+        let count = Arc::new(Counting(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let one: DoneEntries<()> = DoneEntries::One(DoneEntry::Awaiter {
+            key: 1,
+            waker: waker.clone(),
+        });
+        drop_entries(one, &|_| {});
+        let many: DoneEntries<()> = [
+            callback(),
+            DoneEntry::Awaiter {
+                key: 2,
+                waker: waker.clone(),
+            },
+        ]
+        .into_iter()
+        .collect();
+        drop_entries(many, &|_| {});
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    }
+}

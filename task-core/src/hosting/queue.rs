@@ -289,3 +289,52 @@ impl Future for Dispatcher {
         Poll::Pending
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    struct Counting(AtomicUsize);
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_wake_is_handed_back_only_with_nothing_queued_or_running_ahead() {
+        let queue = Arc::new(CallbackQueue::default());
+        assert!(queue.push_wake(Waker::noop().clone()).is_some());
+        // From inside a running batch (a job still being run): queued.
+        let (q, seen) = (queue.clone(), Arc::new(AtomicUsize::new(0)));
+        let handed = seen.clone();
+        queue.push(Box::new(move || {
+            let back = q.push_wake(Waker::noop().clone());
+            handed.store(usize::from(back.is_some()) + 1, Ordering::SeqCst);
+        }));
+        assert_eq!(queue.run_batch(|_| {}), 1);
+        assert_eq!(seen.load(Ordering::SeqCst), 1, "queued behind the batch");
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue.run_batch(|_| {}), 1);
+        // The batch is over: handed back again.
+        assert!(queue.push_wake(Waker::noop().clone()).is_some());
+    }
+
+    #[test]
+    fn a_queued_wake_still_wakes_when_the_queue_closes() {
+        // Done-list rule D3: an awaiter must not wait for ever.
+        let queue = CallbackQueue::default();
+        let count = Arc::new(Counting(AtomicUsize::new(0)));
+        queue.push(Box::new(|| {}));
+        assert!(queue.push_wake(Waker::from(count.clone())).is_none());
+        queue.close();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // On a closed queue it is woken at once.
+        assert!(queue.push_wake(Waker::from(count.clone())).is_none());
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    }
+}
