@@ -478,8 +478,11 @@ impl<T: Send + 'static> Shared<T> {
                 // Value rule V1: stored before anyone can see `Finished`.
                 self.value.store(v);
             }
-            // Rule D1: entries added while this list is queued go behind it.
-            st.dispatching = !done.entries.is_empty();
+            if !done.entries.is_empty() {
+                // Rules D1, W4: entries added while this list is queued go
+                // behind it.
+                self.word.transition_to_dispatching();
+            }
             (
                 done.entries,
                 done.discarded,
@@ -501,19 +504,14 @@ impl<T: Send + 'static> Shared<T> {
         self.dispatch(handle, entries);
         // Callbacks added by other threads while the done list was being
         // queued joined `entries` instead of racing ahead of it: queue them
-        // next, so callbacks run in the order they were added.
-        loop {
+        // next, so callbacks run in the order they were added (rule W4:
+        // with none, no lock is taken).
+        while !self.word.transition_to_dispatched() {
             let late = {
                 let mut st = self.lock();
-                let late = std::mem::take(&mut st.entries);
-                if late.is_empty() {
-                    st.dispatching = false;
-                }
-                late
+                self.word.take_late_entries();
+                std::mem::take(&mut st.entries)
             };
-            if late.is_empty() {
-                break;
-            }
             self.dispatch(handle, late);
         }
     }
@@ -594,7 +592,7 @@ impl<T: Send + 'static> Shared<T> {
     /// `add_done_callback` (spec §1.15); `handle` is what the callback receives.
     pub(crate) fn add_done_callback(&self, handle: &Task<T>, callback: DoneCallback<Task<T>>) {
         let mut st = self.lock();
-        if st.is_done() && !st.dispatching {
+        if st.is_done() && !self.word.transition_to_late_entry() {
             drop(st);
             if self.env.is_closed() {
                 // The loop that would run it is gone (asyncio raises

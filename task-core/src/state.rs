@@ -150,9 +150,6 @@ pub(crate) struct State<H> {
     pub(crate) catch_depth: u32,
     /// The task's own waker, from its last step, used to deliver cancels.
     pub(crate) waker: Option<Waker>,
-    /// The terminal transition happened and its done list is being handed
-    /// to the loop: late callbacks join it rather than overtake it.
-    pub(crate) dispatching: bool,
     /// Which suspension the task is in: changes at every step's end.
     pub(crate) suspension: Suspension,
     /// `abort()` was called: the next step drops the body, whatever
@@ -180,7 +177,6 @@ impl<H> State<H> {
             name,
             catch_depth: 0,
             waker: None,
-            dispatching: false,
             suspension: Suspension::default(),
             aborted: false,
         }

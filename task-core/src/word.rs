@@ -9,6 +9,8 @@
 //! | [`RUNNING`]   | the start of a step (native: at dequeue, [`TaskWord::transition_to_running`]) | the step's last transition (suspended or complete, in `Shared`) | a step is in progress (native: the loop thread owns the body) |
 //! | [`STARTED`]   | the first step's start               | never                               | the body has run |
 //! | [`COMPLETE`]  | the backend, once the body is gone ([`TaskWord::transition_to_complete`]) | never | the body has been dropped for good |
+//! | [`DISPATCHING`] | the completion, under the lock, when the done list is not empty | the completer, once no late entry waits (rule W4) | the done list is being handed to the loop |
+//! | [`LATE`]      | an entry added under the lock while `DISPATCHING` | the completer, under the lock, as it takes the late entries | entries joined the done list after it was taken |
 //!
 //! The sub-state of a pending task (spec §1.2) is a function of a
 //! snapshot ([`Snapshot::sub`]):
@@ -38,6 +40,18 @@
 //!   took `RUNNING` itself (native, at dequeue), the step's start leaves
 //!   `SCHEDULED` alone: it means a new queue entry made by a wake since the
 //!   dequeue, which must not be forgotten.
+//! * **W4. Late entries join the list being dispatched, never overtake it.**
+//!   `DISPATCHING` is set under the lock by a completion whose done list is
+//!   not empty. An entry added to a done task under the lock joins the
+//!   task's entries only by setting `LATE` in the same RMW that finds
+//!   `DISPATCHING` still set ([`TaskWord::transition_to_late_entry`]);
+//!   otherwise it dispatches itself. The completer, after handing its list
+//!   to the loop, clears `DISPATCHING` with no lock in one RMW that requires
+//!   `LATE` clear ([`TaskWord::transition_to_dispatched`]); when `LATE` is
+//!   set it takes the late entries under the lock (clearing `LATE`) and
+//!   dispatches them, then tries again. The two RMWs are ordered: either the
+//!   entry joined before the completer looked, or it saw the list handed
+//!   over and queued itself behind it.
 
 use crate::sync::AtomicUsize;
 use std::sync::atomic::Ordering;
@@ -50,6 +64,10 @@ pub(crate) const RUNNING: usize = 1 << 1;
 pub(crate) const COMPLETE: usize = 1 << 2;
 /// The first step began.
 pub(crate) const STARTED: usize = 1 << 3;
+/// The done list is being handed to the loop (rule W4).
+pub(crate) const DISPATCHING: usize = 1 << 4;
+/// Entries joined the done list while it was being dispatched (rule W4).
+pub(crate) const LATE: usize = 1 << 5;
 
 /// A task starts scheduled: its first step is queued at creation
 /// (asyncio's `call_soon(step)` in `Task.__init__`).
@@ -249,6 +267,32 @@ impl TaskWord {
         )
     }
 
+    /// A completion's done list is about to be handed to the loop (under
+    /// the contract's lock; rule W4).
+    pub(crate) fn transition_to_dispatching(&self) {
+        let _ = self.word.fetch_or(DISPATCHING, Ordering::AcqRel);
+    }
+
+    /// An entry is added to a done task (under the contract's lock): `true`
+    /// when it joins the list being dispatched (`LATE` set), `false` when
+    /// that list was handed over and the entry must queue itself (rule W4).
+    pub(crate) fn transition_to_late_entry(&self) -> bool {
+        self.update(|cur| (cur & DISPATCHING != 0).then_some(cur | LATE))
+            .is_ok()
+    }
+
+    /// The completer handed its list over (no lock): `true` when the
+    /// dispatch is over, `false` when late entries wait (rule W4).
+    pub(crate) fn transition_to_dispatched(&self) -> bool {
+        self.update(|cur| (cur & LATE == 0).then_some(cur & !DISPATCHING))
+            .is_ok()
+    }
+
+    /// The completer takes the late entries (under the contract's lock).
+    pub(crate) fn take_late_entries(&self) {
+        let _ = self.word.fetch_and(!LATE, Ordering::AcqRel);
+    }
+
     /// A step ends (under the contract's lock): give up `RUNNING`. Returns
     /// the snapshot before: `SCHEDULED` there means the task was woken
     /// during the step (it is WOKEN now, not SUSPENDED).
@@ -284,6 +328,19 @@ mod tests {
         assert!(!s.transition_to_complete());
         assert_eq!(s.transition_to_notified(), ScheduleAction::Nothing);
         assert!(s.load().is_complete() && !s.load().is_running());
+    }
+
+    #[test]
+    fn a_late_entry_joins_the_dispatch_or_queues_itself() {
+        let s = TaskWord::new();
+        // No dispatch in progress: the entry queues itself.
+        assert!(!s.transition_to_late_entry());
+        s.transition_to_dispatching();
+        assert!(s.transition_to_late_entry(), "joins the list");
+        assert!(!s.transition_to_dispatched(), "late entries wait");
+        s.take_late_entries();
+        assert!(s.transition_to_dispatched());
+        assert!(!s.transition_to_late_entry(), "handed over: queue itself");
     }
 
     #[test]
