@@ -212,20 +212,10 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::{Wake, Waker};
+    use std::task::Waker;
 
     use super::*;
-
-    /// A waker counting its wakes.
-    struct Counting(AtomicUsize);
-
-    impl Wake for Counting {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::test_support::Counting;
 
     fn awaiter(key: u64) -> DoneEntry<()> {
         DoneEntry::Awaiter {
@@ -289,8 +279,7 @@ mod tests {
     #[test]
     fn entries_dropped_unrun_still_wake_their_awaiters() {
         // D3, for the inline entry and for a list.
-        let count = Arc::new(Counting(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = Counting::waker();
         let one: DoneEntries<()> = DoneEntries::One(DoneEntry::Awaiter {
             key: 1,
             waker: waker.clone(),
@@ -306,6 +295,6 @@ mod tests {
         .into_iter()
         .collect();
         drop_entries(many, &|_| {});
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(count.wakes(), 2);
     }
 }

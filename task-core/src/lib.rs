@@ -66,6 +66,8 @@ mod shared;
 mod state;
 #[doc(hidden)]
 pub mod sync;
+#[cfg(all(test, not(loom)))]
+mod test_support;
 #[cfg(feature = "tracing")]
 mod tracing_support;
 mod value;

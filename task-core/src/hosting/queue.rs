@@ -293,17 +293,9 @@ impl Future for Dispatcher {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::Wake;
 
     use super::*;
-
-    struct Counting(AtomicUsize);
-
-    impl Wake for Counting {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::test_support::Counting;
 
     #[test]
     fn a_wake_is_handed_back_only_with_nothing_queued_or_running_ahead() {
@@ -328,13 +320,13 @@ mod tests {
     fn a_queued_wake_still_wakes_when_the_queue_closes() {
         // Done-list rule D3: an awaiter must not wait for ever.
         let queue = CallbackQueue::default();
-        let count = Arc::new(Counting(AtomicUsize::new(0)));
+        let (count, waker) = Counting::waker();
         queue.push(Box::new(|| {}));
-        assert!(queue.push_wake(Waker::from(count.clone())).is_none());
+        assert!(queue.push_wake(waker.clone()).is_none());
         queue.close();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(count.wakes(), 1);
         // On a closed queue it is woken at once.
-        assert!(queue.push_wake(Waker::from(count.clone())).is_none());
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert!(queue.push_wake(waker).is_none());
+        assert_eq!(count.wakes(), 2);
     }
 }
