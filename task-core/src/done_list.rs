@@ -84,18 +84,24 @@ impl<H> DoneEntries<H> {
     }
 
     /// Takes out the entries `remove` picks, keeping the others in order.
+    /// One entry taken out is held inline, as in the list (D5).
     pub(crate) fn extract(
         &mut self,
         mut remove: impl FnMut(&DoneEntry<H>) -> bool,
-    ) -> Vec<DoneEntry<H>> {
+    ) -> DoneEntries<H> {
         match self {
-            Self::Empty => Vec::new(),
-            Self::One(e) if remove(e) => match std::mem::take(self) {
-                Self::One(e) => vec![e],
-                _ => unreachable!("matched One just above"),
-            },
-            Self::One(_) => Vec::new(),
+            Self::One(e) if remove(e) => std::mem::take(self),
+            Self::Empty | Self::One(_) => Self::Empty,
             Self::Many(v) => v.extract_if(.., |e| remove(e)).collect(),
+        }
+    }
+
+    /// How many entries there are.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Empty => 0,
+            Self::One(_) => 1,
+            Self::Many(v) => v.len(),
         }
     }
 

@@ -472,16 +472,14 @@ impl<T: Send + 'static> Shared<T> {
     pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
         let (entries, discarded, lost_failure, released) = {
             let mut st = self.lock();
-            let _ = self.word.transition_to_step_ended();
             let done = st.transition_to_complete(outcome);
+            // Rules D1, W4: entries added while this list is queued go
+            // behind it.
+            self.word
+                .transition_to_step_completed(!done.entries.is_empty());
             if let Some(v) = done.value {
                 // Value rule V1: stored before anyone can see `Finished`.
                 self.value.store(v);
-            }
-            if !done.entries.is_empty() {
-                // Rules D1, W4: entries added while this list is queued go
-                // behind it.
-                self.word.transition_to_dispatching();
             }
             (
                 done.entries,
@@ -612,7 +610,7 @@ impl<T: Send + 'static> Shared<T> {
 
     /// `remove_done_callback`: removes every entry of `callback`.
     pub(crate) fn remove_done_callback(&self, callback: &DoneCallback<Task<T>>) -> usize {
-        let removed: Vec<_> = {
+        let removed = {
             let mut st = self.lock();
             if st.is_done() {
                 // The done list was cleared at completion (late entries being

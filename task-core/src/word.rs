@@ -261,16 +261,25 @@ impl TaskWord {
     /// A step begins (under the contract's lock). Returns the snapshot
     /// before: whether this is the first step.
     pub(crate) fn transition_to_step_started(&self) -> Snapshot {
+        let now = self.load();
+        if now.is_running() && now.is_started() {
+            // Rule W3: the backend took RUNNING at dequeue and the body ran
+            // before; neither bit can change under us (only this step's end
+            // clears RUNNING; STARTED is never cleared): no RMW needed.
+            return now;
+        }
         Snapshot(
             self.update(|cur| Some(decide::step_started(cur)))
                 .unwrap_or_else(|cur| cur),
         )
     }
 
-    /// A completion's done list is about to be handed to the loop (under
-    /// the contract's lock; rule W4).
-    pub(crate) fn transition_to_dispatching(&self) {
-        let _ = self.word.fetch_or(DISPATCHING, Ordering::AcqRel);
+    /// The step that completed the task ends (under the contract's lock):
+    /// give up `RUNNING` and, when its done list is not empty, mark it
+    /// being handed to the loop (rule W4); one RMW.
+    pub(crate) fn transition_to_step_completed(&self, dispatching: bool) {
+        let set = if dispatching { DISPATCHING } else { 0 };
+        let _ = self.update(|cur| Some((cur & !RUNNING) | set));
     }
 
     /// An entry is added to a done task (under the contract's lock): `true`
@@ -335,7 +344,7 @@ mod tests {
         let s = TaskWord::new();
         // No dispatch in progress: the entry queues itself.
         assert!(!s.transition_to_late_entry());
-        s.transition_to_dispatching();
+        s.transition_to_step_completed(true);
         assert!(s.transition_to_late_entry(), "joins the list");
         assert!(!s.transition_to_dispatched(), "late entries wait");
         s.take_late_entries();
