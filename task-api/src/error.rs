@@ -90,6 +90,16 @@ impl CancelledError {
         self.message.as_deref()
     }
 
+    /// The message, moved out (no copy of its text).
+    ///
+    /// ```
+    /// let e = aiotask::CancelledError::with_message("m");
+    /// assert_eq!(e.into_message().as_deref(), Some("m"));
+    /// ```
+    pub fn into_message(self) -> Option<Arc<str>> {
+        self.message
+    }
+
     /// The message as Python prints `e.args`: `()` or `('msg',)`.
     ///
     /// ```

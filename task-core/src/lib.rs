@@ -52,6 +52,7 @@
 
 mod ambient;
 mod awaited;
+mod cold;
 mod context;
 mod done_list;
 mod env;

@@ -272,7 +272,7 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.name(), "n");
     /// ```
     pub fn name(&self) -> String {
-        self.lock().name.to_string_lossless()
+        self.lock().name().to_string_lossless()
     }
 
     /// Renames the task.
@@ -285,7 +285,7 @@ impl<T: Send + 'static> Shared<T> {
     /// assert_eq!(s.name(), "Renamed");
     /// ```
     pub fn set_name(&self, name: &str) {
-        let old = std::mem::replace(&mut self.lock().name, TaskName::Given(name.into()));
+        let old = self.lock().rename(name.into());
         drop(old);
     }
 
@@ -744,7 +744,7 @@ impl<T: Send + 'static> Shared<T> {
             };
             (
                 st.state_word(),
-                st.name.to_string_lossless(),
+                st.name().to_string_lossless(),
                 matches!(st.phase, Phase::Finished),
                 failure,
                 st.wait_for(),

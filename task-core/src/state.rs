@@ -6,11 +6,12 @@
 //! |-------------------------|---------------------------------------|
 //! | `_state` + exc          | [`Phase`] (the value: `Shared`'s slot) |
 //! | sub-state (§1.2)        | `Sub`, derived from the hot word (`word.rs`), passed in |
-//! | `_fut_waiter`           | [`Waiter`] (several tasks: [`Awaited`]) |
+//! | `_fut_waiter`           | [`Waiter`] (several tasks: [`Awaited`]; a leaf's error message: in the cold block) |
 //! | `_num_cancels_requested`| `num_cancels`                         |
 //! | `_must_cancel`          | `must_cancel`                         |
-//! | `_cancel_message`       | `cancel_message`                      |
-//! | `_cancelled_exc`        | `cancelled_exc` (handed out once)     |
+//! | `_cancel_message`       | [`State::cancel_message`], in the cold block (`cold.rs`) |
+//! | `_cancelled_exc`        | `exc_kept`, its message in the cold block (handed out once) |
+//! | `_name`                 | `default_name` (`Task-N`), or given: in the cold block |
 //! | `_log_traceback`        | `log_traceback`                       |
 //! | (none: Rust's `abort()`)| `aborted`                             |
 //! | `_callbacks`            | `entries` ([`DoneEntries`]: callbacks and awaiters) |
@@ -26,6 +27,7 @@ use std::task::Waker;
 use aiotask_api::{AnyTask, CancelledError, Failure, InvalidStateError, TaskError};
 
 use crate::awaited::Awaited;
+use crate::cold::{ColdSlot, Field};
 use crate::done_list::DoneEntries;
 use crate::name::TaskName;
 use crate::word::Sub;
@@ -45,10 +47,11 @@ pub(crate) enum Phase {
 #[derive(Debug)]
 pub(crate) enum Waiter {
     None,
-    /// A leaf future (a sleep, I/O, a channel). `Some` once a cancel was
+    /// A leaf future (a sleep, I/O, a channel). `handed` once a cancel was
     /// handed to it: that cancellation will be delivered and cannot be
-    /// revoked, and its message is the first one (spec §1.7).
-    Leaf(Option<CancelledError>),
+    /// revoked, and its message (kept in the cold block) is the first one
+    /// (spec §1.7).
+    Leaf { handed: bool },
     /// Other tasks (usually one): cancels are forwarded to each.
     Tasks(Awaited),
 }
@@ -132,29 +135,32 @@ pub(crate) struct Completion<T, H> {
     pub(crate) released: Released,
 }
 
-/// The state of one task.
+/// The state of one task. Rare data (messages, a given name) is in the
+/// cold block, allocated the first time it is set (`cold.rs`, rule C1).
 pub(crate) struct State<H> {
     pub(crate) phase: Phase,
     pub(crate) waiter: Waiter,
     pub(crate) num_cancels: u32,
-    pub(crate) must_cancel: bool,
-    pub(crate) cancel_message: Option<Arc<str>>,
-    pub(crate) cancelled_exc: Option<CancelledError>,
-    pub(crate) log_traceback: bool,
-    pub(crate) entries: DoneEntries<H>,
-    /// The key of the last awaiter registered (keys are unique per task).
-    pub(crate) last_awaiter_key: u64,
-    pub(crate) name: TaskName,
     /// The depth of the innermost `catch_cancel` active when the body last
     /// suspended.
     pub(crate) catch_depth: u32,
-    /// The task's own waker, from its last step, used to deliver cancels.
-    pub(crate) waker: Option<Waker>,
     /// Which suspension the task is in: changes at every step's end.
     pub(crate) suspension: Suspension,
+    pub(crate) must_cancel: bool,
+    pub(crate) log_traceback: bool,
     /// `abort()` was called: the next step drops the body, whatever
     /// `catch_cancel` is active, and `uncancel()` cannot revoke it.
     pub(crate) aborted: bool,
+    /// `_cancelled_exc` is kept (its message: in the cold block).
+    exc_kept: bool,
+    pub(crate) entries: DoneEntries<H>,
+    /// The key of the last awaiter registered (keys are unique per task).
+    pub(crate) last_awaiter_key: u64,
+    /// The `Task-N` number; `0` when the name was given (cold block).
+    default_name: u64,
+    /// The task's own waker, from its last step, used to deliver cancels.
+    pub(crate) waker: Option<Waker>,
+    cold: ColdSlot,
 }
 
 /// The number of a task's suspension (the end of one step), telling a
@@ -164,22 +170,67 @@ pub(crate) struct Suspension(pub(crate) u32);
 
 impl<H> State<H> {
     pub(crate) fn new(name: TaskName) -> Self {
+        let mut cold = ColdSlot::default();
+        let default_name = match name {
+            TaskName::Default(n) => n,
+            TaskName::Given(given) => {
+                let _ = cold.set(Field::Name, Some(given));
+                0
+            }
+        };
         Self {
             phase: Phase::Pending,
             waiter: Waiter::None,
             num_cancels: 0,
+            catch_depth: 0,
+            suspension: Suspension::default(),
             must_cancel: false,
-            cancel_message: None,
-            cancelled_exc: None,
             log_traceback: false,
+            aborted: false,
+            exc_kept: false,
             entries: DoneEntries::Empty,
             last_awaiter_key: 0,
-            name,
-            catch_depth: 0,
+            default_name,
             waker: None,
-            suspension: Suspension::default(),
-            aborted: false,
+            cold,
         }
+    }
+
+    /// The task's name.
+    pub(crate) fn name(&self) -> TaskName {
+        match self.cold.get(Field::Name) {
+            Some(given) if self.default_name == 0 => TaskName::Given(given),
+            _ => TaskName::Default(self.default_name),
+        }
+    }
+
+    /// `set_name`: returns the name it replaced, for the caller to drop.
+    pub(crate) fn rename(&mut self, name: Arc<str>) -> Option<Arc<str>> {
+        self.default_name = 0;
+        self.cold.set(Field::Name, Some(name))
+    }
+
+    /// `_cancel_message`.
+    pub(crate) fn cancel_message(&self) -> Option<Arc<str>> {
+        self.cold.get(Field::CancelMessage)
+    }
+
+    fn set_cancel_message(&mut self, msg: Option<&str>) {
+        let _ = self.cold.set(Field::CancelMessage, msg.map(Arc::from));
+    }
+
+    /// Hands a cancellation to the awaited leaf (it cannot be revoked now).
+    fn hand_to_leaf(&mut self, error: CancelledError) {
+        let mut handed = false;
+        self.cold
+            .keep_cancel(&mut handed, Field::LeafMessage, Some(error));
+        self.waiter = Waiter::Leaf { handed };
+    }
+
+    /// Keeps `_cancelled_exc` (rule C1: no message, no allocation).
+    fn keep_cancelled_exc(&mut self, error: Option<CancelledError>) {
+        self.cold
+            .keep_cancel(&mut self.exc_kept, Field::ExcMessage, error);
     }
 
     pub(crate) fn is_done(&self) -> bool {
@@ -222,8 +273,8 @@ impl<H> State<H> {
         self.aborted = true;
         self.num_cancels = self.num_cancels.saturating_add(1);
         self.must_cancel = true;
-        self.cancel_message = msg.map(Arc::from);
-        self.cancelled_exc = None;
+        self.set_cancel_message(msg);
+        self.keep_cancelled_exc(None);
         // A suspended task is woken whatever it waits on; a queued one
         // (not started, woken) runs soon anyway; a running one is woken at
         // the end of its step (`transition_to_suspended`).
@@ -258,17 +309,17 @@ impl<H> State<H> {
         if sub == Sub::Suspended && moved_on {
             match &mut self.waiter {
                 Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
-                Waiter::Leaf(slot @ None) => {
+                Waiter::Leaf { handed: false } => {
                     // The awaited leaf is "cancelled" synchronously: its error
                     // carries this message and can no longer be revoked.
-                    *slot = Some(CancelledError::from_message(msg.map(Arc::from)));
+                    self.hand_to_leaf(CancelledError::from_message(msg.map(Arc::from)));
                     return CancelAction::Requested { wake: true };
                 }
-                Waiter::Leaf(Some(_)) | Waiter::None => {}
+                Waiter::Leaf { handed: true } | Waiter::None => {}
             }
         }
         self.must_cancel = true;
-        self.cancel_message = msg.map(Arc::from);
+        self.set_cancel_message(msg);
         CancelAction::Requested {
             wake: sub == Sub::Suspended && moved_on,
         }
@@ -284,7 +335,7 @@ impl<H> State<H> {
             return CancelAction::Requested { wake: false };
         }
         self.must_cancel = true;
-        self.cancel_message = msg.map(Arc::from);
+        self.set_cancel_message(msg);
         CancelAction::Requested {
             wake: sub == Sub::Suspended,
         }
@@ -340,17 +391,19 @@ impl<H> State<H> {
         }
         let mut released = Released::default();
         let mut deliver = match std::mem::replace(&mut self.waiter, Waiter::None) {
-            Waiter::Leaf(Some(e)) => Some(e),
+            Waiter::Leaf { mut handed } => {
+                self.cold.take_cancel(&mut handed, Field::LeafMessage)
+            }
             tasks @ Waiter::Tasks(_) => {
                 released.waiter = Some(tasks);
                 None
             }
-            Waiter::Leaf(None) | Waiter::None => None,
+            Waiter::None => None,
         };
         if self.aborted {
             // Abort's own error, not a leaf's or a stored one.
             self.must_cancel = false;
-            deliver = Some(CancelledError::from_message(self.cancel_message.clone()));
+            deliver = Some(CancelledError::from_message(self.cancel_message()));
         } else if self.must_cancel {
             self.must_cancel = false;
             if deliver.is_none() {
@@ -387,7 +440,7 @@ impl<H> State<H> {
         self.suspension = Suspension(self.suspension.0.wrapping_add(1));
         self.waiter = match awaited {
             Some(t) => Waiter::Tasks(t),
-            None => Waiter::Leaf(None),
+            None => Waiter::Leaf { handed: false },
         };
         if self.aborted {
             // abort() during this step: the next one drops the body.
@@ -402,10 +455,10 @@ impl<H> State<H> {
         }
         // cancel() was called during this step: hand it to what we now await.
         match &mut self.waiter {
-            Waiter::Tasks(t) => SuspendAction::Forward(t.clone(), self.cancel_message.clone()),
-            Waiter::Leaf(slot) => {
+            Waiter::Tasks(t) => SuspendAction::Forward(t.clone(), self.cancel_message()),
+            Waiter::Leaf { .. } => {
                 self.must_cancel = false;
-                *slot = Some(CancelledError::from_message(self.cancel_message.clone()));
+                self.hand_to_leaf(CancelledError::from_message(self.cancel_message()));
                 SuspendAction::WakeSelf
             }
             Waiter::None => SuspendAction::WakeSelf,
@@ -422,7 +475,7 @@ impl<H> State<H> {
     /// was polled): deliver it again at the next step, to the catch scope
     /// active at this suspension.
     pub(crate) fn redeliver(&mut self, error: CancelledError, catch_depth: u32) {
-        self.waiter = Waiter::Leaf(Some(error));
+        self.hand_to_leaf(error);
         self.catch_depth = catch_depth;
     }
 
@@ -443,8 +496,8 @@ impl<H> State<H> {
                 Err(_) => {}
             }
             self.must_cancel = false;
-            self.cancelled_exc = Some(CancelledError::from_message(self.cancel_message.clone()));
-            self.cancel_message = None;
+            let message = self.cold.take(Field::CancelMessage);
+            self.keep_cancelled_exc(Some(CancelledError::from_message(message)));
             self.phase = Phase::Cancelled;
             let (entries, released) = self.finish_common();
             return Completion {
@@ -467,8 +520,8 @@ impl<H> State<H> {
                 Phase::Finished
             }
             Err(TaskError::Cancelled(e)) => {
-                self.cancelled_exc = Some(e);
-                self.cancel_message = None;
+                self.keep_cancelled_exc(Some(e));
+                let _ = self.cold.set(Field::CancelMessage, None);
                 Phase::Cancelled
             }
             Err(TaskError::Failed(f)) => {
@@ -501,8 +554,14 @@ impl<H> State<H> {
     fn finish_common(&mut self) -> (DoneEntries<H>, Released) {
         let waiter = match std::mem::replace(&mut self.waiter, Waiter::None) {
             tasks @ Waiter::Tasks(_) => Some(tasks),
-            // A leaf's slot holds only our own CancelledError.
-            Waiter::Leaf(_) | Waiter::None => None,
+            Waiter::Leaf { handed } => {
+                // Only our own CancelledError, undelivered: its message goes.
+                if handed {
+                    let _ = self.cold.take(Field::LeafMessage);
+                }
+                None
+            }
+            Waiter::None => None,
         };
         let released = Released {
             waiter,
@@ -513,9 +572,9 @@ impl<H> State<H> {
 
     /// `_make_cancelled_error()` (spec §1.11): the stored error once, then fresh ones.
     pub(crate) fn make_cancelled_error(&mut self) -> CancelledError {
-        match self.cancelled_exc.take() {
+        match self.cold.take_cancel(&mut self.exc_kept, Field::ExcMessage) {
             Some(e) => e,
-            None => CancelledError::from_message(self.cancel_message.clone()),
+            None => CancelledError::from_message(self.cancel_message()),
         }
     }
 
@@ -846,7 +905,8 @@ mod tests {
             CancelAction::Requested { wake: false }
         ));
         assert_eq!(
-            s.cancel_message, None,
+            s.cancel_message(),
+            None,
             "the abort's (absent) message stands"
         );
     }
