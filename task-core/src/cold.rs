@@ -65,7 +65,9 @@ pub(crate) struct ColdSlot(Option<Box<Cold>>);
 impl ColdSlot {
     /// The field now (a clone of the `Arc`: no copy of the text).
     pub(crate) fn get(&self, field: Field) -> Option<Arc<str>> {
-        self.0.as_deref().and_then(|block| block.field(field).clone())
+        self.0
+            .as_deref()
+            .and_then(|block| block.field(field).clone())
     }
 
     /// Sets the field; `None` into a block never allocated allocates

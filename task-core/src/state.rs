@@ -51,7 +51,9 @@ pub(crate) enum Waiter {
     /// handed to it: that cancellation will be delivered and cannot be
     /// revoked, and its message (kept in the cold block) is the first one
     /// (spec §1.7).
-    Leaf { handed: bool },
+    Leaf {
+        handed: bool,
+    },
     /// Other tasks (usually one): cancels are forwarded to each.
     Tasks(Awaited),
 }
@@ -391,9 +393,7 @@ impl<H> State<H> {
         }
         let mut released = Released::default();
         let mut deliver = match std::mem::replace(&mut self.waiter, Waiter::None) {
-            Waiter::Leaf { mut handed } => {
-                self.cold.take_cancel(&mut handed, Field::LeafMessage)
-            }
+            Waiter::Leaf { mut handed } => self.cold.take_cancel(&mut handed, Field::LeafMessage),
             tasks @ Waiter::Tasks(_) => {
                 released.waiter = Some(tasks);
                 None
