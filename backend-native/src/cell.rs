@@ -4,7 +4,7 @@
 //! ```text
 //! Arc<NativeCell<T, F>>
 //! ┌───────────────────────────────┐
-//! │ shared: aiotask_core::backend::Shared  │  the asyncio contract, and its hot
+//! │ contract: aiotask_core::backend::TaskContract  │  the asyncio contract, and its hot
 //! │                               │  word: where the task is in the loop's hands
 //! │ key: slot in the live registry│
 //! │ event_loop: Arc<LoopShared>   │  where wakes push the task
@@ -56,7 +56,7 @@ use std::task::Poll;
 use aiotask_api::TaskError;
 use aiotask_core::{
     Task,
-    backend::{Shared, TaskCell, drop_body, poll_step},
+    backend::{TaskCell, TaskContract, drop_body, poll_step},
 };
 
 use crate::event_loop::{LoopShared, Ready, Runnable};
@@ -64,7 +64,7 @@ use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use aiotask_core::backend::{RunAction, ScheduleAction};
 
 pub(crate) struct NativeCell<T: Send + 'static, F> {
-    shared: Shared<T>,
+    contract: TaskContract<T>,
     key: AtomicUsize,
     event_loop: Arc<LoopShared>,
     stage: UnsafeCell<Option<F>>,
@@ -74,10 +74,10 @@ pub(crate) struct NativeCell<T: Send + 'static, F> {
 // which holds `F`. By rule 1 it is only accessed on the loop thread, and by
 // rule 4 no `F` is ever dropped elsewhere, so sharing or sending the cell
 // never moves an `F` across threads or lets two threads reach it. `T` is
-// `Send` (bound above), as `Shared<T>` requires.
+// `Send` (bound above), as `TaskContract<T>` requires.
 unsafe impl<T: Send + 'static, F> Send for NativeCell<T, F> {}
-// SAFETY: as for `Send`: `&NativeCell` gives other threads the `Shared<T>`
-// (its atomic word and its locks) and the loop's shared part, all `Sync`;
+// SAFETY: as for `Send`: `&NativeCell` gives other threads the `TaskContract<T>`
+// (its atomic word and its locks) and the loop's contract part, all `Sync`;
 // `stage` is unreachable from them (rule 1).
 unsafe impl<T: Send + 'static, F> Sync for NativeCell<T, F> {}
 
@@ -90,7 +90,7 @@ where
     /// step. On a closed loop the task ends at once as destroyed.
     pub(crate) fn spawn(event_loop: &Arc<LoopShared>, name: Option<String>, body: F) -> Task<T> {
         let cell = Arc::new(Self {
-            shared: Shared::new(name, event_loop.clone()),
+            contract: TaskContract::new(name, event_loop.clone()),
             key: AtomicUsize::new(usize::MAX),
             event_loop: event_loop.clone(),
             stage: UnsafeCell::new(Some(body)),
@@ -98,10 +98,10 @@ where
         let task = aiotask_core::backend::task_from_cell(cell.clone());
         let runnable: Arc<dyn Runnable> = cell.clone();
         if !event_loop.admit(runnable) {
-            // The runtime is gone. The body was never shared with the
+            // The runtime is gone. The body was never contract with the
             // loop, so dropping it here, on its creator's thread, is
             // what dropping any unspawned future does.
-            cell.shared.word().transition_to_complete();
+            cell.contract.word().transition_to_complete();
             let panicked = cell.stage.with_mut(|stage| {
                 // SAFETY: rule 2: nothing else can reach `stage` yet (the
                 // cell was never registered or queued) so this is the
@@ -109,9 +109,9 @@ where
                 drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
             });
             if let Some(message) = panicked {
-                cell.shared.report_drop_panic(message);
+                cell.contract.report_drop_panic(message);
             }
-            cell.shared.destroy_pending();
+            cell.contract.destroy_pending();
         }
         task
     }
@@ -123,7 +123,7 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn run(self: Arc<Self>) {
-        if self.shared.word().transition_to_running() == RunAction::Skip {
+        if self.contract.word().transition_to_running() == RunAction::Skip {
             return;
         }
         let task = aiotask_core::backend::task_from_cell(self.clone());
@@ -138,7 +138,7 @@ where
         });
         match poll {
             Poll::Ready(()) => {
-                let _ = self.shared.word().transition_to_complete();
+                let _ = self.contract.word().transition_to_complete();
                 self.event_loop.unregister(self.key.load(Ordering::Relaxed));
             }
             // The step's end gave `RUNNING` back (rule 2).
@@ -151,11 +151,11 @@ where
     }
 
     fn destroy(&self) {
-        let snap = self.shared.word().load();
+        let snap = self.contract.word().load();
         if snap.is_complete() || snap.is_running() {
             return;
         }
-        let _ = self.shared.word().transition_to_complete();
+        let _ = self.contract.word().transition_to_complete();
         let panicked = self.stage.with_mut(|stage| {
             // SAFETY: rule 1: called by the runtime's `Drop` on the loop
             // thread; rule 2: `RUNNING` is clear (checked above, and only
@@ -164,14 +164,14 @@ where
             drop_body(unsafe { Pin::new_unchecked(&mut *stage) })
         });
         if let Some(message) = panicked {
-            self.shared.report_drop_panic(message);
+            self.contract.report_drop_panic(message);
         }
-        self.shared.destroy_pending();
+        self.contract.destroy_pending();
     }
 }
 
 impl<T: Send + 'static, F: 'static> aiotask_api::DynTask for NativeCell<T, F> {
-    aiotask_core::forward_dyn_task!(shared);
+    aiotask_core::forward_dyn_task!(contract);
 }
 
 impl<T, F> TaskCell<T> for NativeCell<T, F>
@@ -179,8 +179,8 @@ where
     T: Send + 'static,
     F: 'static,
 {
-    fn shared(&self) -> &Shared<T> {
-        &self.shared
+    fn contract(&self) -> &TaskContract<T> {
+        &self.contract
     }
 }
 
@@ -190,14 +190,14 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn wake(self: Arc<Self>) {
-        if self.shared.on_wake() == ScheduleAction::Enqueue {
+        if self.contract.on_wake() == ScheduleAction::Enqueue {
             let event_loop = self.event_loop.clone();
             event_loop.schedule(Ready::Task(self));
         }
     }
 
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        if arc_self.shared.on_wake() == ScheduleAction::Enqueue {
+        if arc_self.contract.on_wake() == ScheduleAction::Enqueue {
             arc_self.event_loop.schedule(Ready::Task(arc_self.clone()));
         }
     }
@@ -206,8 +206,8 @@ where
 impl<T: Send + 'static, F> fmt::Debug for NativeCell<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NativeCell")
-            .field("word", self.shared.word())
-            .field("task", &self.shared)
+            .field("word", self.contract.word())
+            .field("task", &self.contract)
             .finish()
     }
 }

@@ -17,7 +17,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use aiotask_api::ExceptionContext;
-use aiotask_core::backend::{Env, Job, Reporter};
+use aiotask_core::backend::{Job, LoopServices, Reporter};
 use slab::Slab;
 
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, Thread, lock};
@@ -288,7 +288,7 @@ impl LoopShared {
     }
 }
 
-impl Env for LoopShared {
+impl LoopServices for LoopShared {
     fn call_soon(&self, job: Job) {
         self.schedule(Ready::Job(job));
     }
@@ -460,7 +460,7 @@ pub(crate) fn drive(shared: &Arc<LoopShared>, local: &Rc<Local>, stop: &dyn Fn()
     let _running = Running(local);
     let _enter = Enter::new(shared, local, true);
     // Ambient rule A1 (aiotask-core): callbacks and jobs run in this loop.
-    let _ambient = aiotask_core::backend::enter_env(shared.clone());
+    let _ambient = aiotask_core::backend::enter_services(shared.clone());
     while !stop() {
         tick(shared, local);
     }

@@ -16,7 +16,7 @@
 //!
 //! Each task is **one allocation** (`src/cell.rs`):
 //! an atomic scheduling word, the contract state shared by every aiotask
-//! backend ([`aiotask_core::backend::Shared`]), and the future itself. The same
+//! backend ([`aiotask_core::backend::TaskContract`]), and the future itself. The same
 //! allocation is the task's waker, queue entry and handle.
 //!
 //! Other threads use a [`Handle`]: creating tasks, cancelling, waking. They

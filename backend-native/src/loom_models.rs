@@ -11,7 +11,7 @@
 //! Every lock, atomic, thread-local, park/unpark and the future's cell go
 //! through `crate::sync` / `aiotask_core::sync`, which are loom's under
 //! `cfg(loom)`; the models run the real `Runtime`, `NativeCell` and
-//! `aiotask_core::backend::Shared`, not copies. The two-thread models explore every
+//! `aiotask_core::backend::TaskContract`, not copies. The two-thread models explore every
 //! interleaving; the three-thread model bounds preemptions at 5
 //! (`LOOM_MAX_PREEMPTIONS` overrides every bound). Each model prints how
 //! many interleavings it explored.

@@ -15,7 +15,7 @@ use aiotask_api::{
     AnyTask, ExceptionContext, ExceptionHandler, RuntimeError, RuntimeErrorKind, TaskError,
     TaskOutput,
 };
-use aiotask_core::{Task, backend::Env};
+use aiotask_core::{Task, backend::LoopServices};
 
 use crate::cell::NativeCell;
 use crate::event_loop::{self, Local, LoopShared};
@@ -124,7 +124,7 @@ impl Runtime {
     /// Drives the loop until `task` is done; its outcome is left unread.
     fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_running()?;
-        let theirs = Arc::as_ptr(aiotask_core::backend::shared(task).env()).cast::<()>();
+        let theirs = Arc::as_ptr(aiotask_core::backend::contract(task).services()).cast::<()>();
         if !std::ptr::eq(theirs, Arc::as_ptr(&self.shared).cast::<()>()) {
             return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
         }
@@ -257,7 +257,7 @@ impl Handle {
     /// The loop running on this thread, as `RuntimeHandle::try_current`
     /// finds it (ambient rule A3 of aiotask-core): native's env is its loop.
     fn from_running_env() -> Option<Self> {
-        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_env()?;
+        let env: Arc<dyn std::any::Any + Send + Sync> = aiotask_core::backend::running_services()?;
         env.downcast::<LoopShared>()
             .ok()
             .map(|shared| Self { shared })

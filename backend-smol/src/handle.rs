@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
 use aiotask_core::{
     Task,
-    backend::{Hosted, HostedCell, HostedEnv, HostedSleep, HostedYield},
+    backend::{Hosted, HostedCell, HostedServices, HostedSleep, HostedYield},
 };
 use async_executor::Executor;
 
@@ -23,13 +23,13 @@ pub(crate) enum Spawner {
     Local(Arc<Injector>),
     /// A shared `Executor`. Weak: task bodies hold handles, and a strong
     /// reference from inside the executor would keep it alive forever.
-    Shared(Weak<Executor<'static>>),
+    TaskContract(Weak<Executor<'static>>),
 }
 
 /// The state one runtime's handles share.
 struct Inner {
     spawner: Spawner,
-    env: Arc<HostedEnv>,
+    env: Arc<HostedServices>,
     live: Arc<Live>,
     origin: Instant,
 }
@@ -63,7 +63,7 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub(crate) fn new(spawner: Spawner, env: Arc<HostedEnv>) -> Self {
+    pub(crate) fn new(spawner: Spawner, env: Arc<HostedServices>) -> Self {
         let inner = Arc::new(Inner {
             spawner,
             live: Live::new(&env),
@@ -88,7 +88,7 @@ impl Handle {
         &self.inner.live
     }
 
-    pub(crate) fn env(&self) -> &Arc<HostedEnv> {
+    pub(crate) fn services(&self) -> &Arc<HostedServices> {
         &self.inner.env
     }
 
@@ -100,7 +100,7 @@ impl Handle {
     {
         match &self.inner.spawner {
             Spawner::Local(injector) => injector.spawn(future),
-            Spawner::Shared(executor) => match executor.upgrade() {
+            Spawner::TaskContract(executor) => match executor.upgrade() {
                 Some(executor) => executor.spawn(future).detach(),
                 None => drop(future),
             },
@@ -124,7 +124,7 @@ impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let flavour = match &self.inner.spawner {
             Spawner::Local(_) => "local",
-            Spawner::Shared(_) => "shared executor",
+            Spawner::TaskContract(_) => "shared executor",
         };
         f.debug_struct("Handle")
             .field("executor", &flavour)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
-use aiotask_core::backend::{HostedEnv, Reporter};
+use aiotask_core::backend::{HostedServices, Reporter};
 
 /// The live futures of one runtime.
 pub(crate) struct Live {
@@ -22,7 +22,7 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub(crate) fn new(env: &HostedEnv) -> Arc<Self> {
+    pub(crate) fn new(env: &HostedServices) -> Arc<Self> {
         Arc::new(Self {
             count: AtomicUsize::new(0),
             reporter: env.reporter().clone(),

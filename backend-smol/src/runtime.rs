@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use aiotask_api::{RuntimeError, RuntimeErrorKind, TaskError};
 use aiotask_core::{
     Task,
-    backend::{Hosted, HostedCell, HostedEnv, HostedLatch},
+    backend::{Hosted, HostedCell, HostedLatch, HostedServices},
 };
 use async_executor::{Executor, LocalExecutor};
 
@@ -127,7 +127,7 @@ impl Runtime {
     /// ```
     #[must_use]
     pub fn local() -> Self {
-        let env = Arc::new(HostedEnv::new());
+        let env = Arc::new(HostedServices::new());
         let executor = Rc::new(LocalExecutor::new());
         let injector = Injector::install(&executor);
         let handle = Handle::new(Spawner::Local(injector.clone()), env.clone());
@@ -167,8 +167,11 @@ impl Runtime {
     #[must_use]
     pub fn multi_thread(workers: usize) -> Self {
         let executor = Arc::new(Executor::new());
-        let env = Arc::new(HostedEnv::new());
-        let handle = Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env.clone());
+        let env = Arc::new(HostedServices::new());
+        let handle = Handle::new(
+            Spawner::TaskContract(Arc::downgrade(&executor)),
+            env.clone(),
+        );
         executor
             .spawn(handle.live().track(env.dispatcher()))
             .detach();
@@ -225,8 +228,11 @@ impl Runtime {
     /// ```
     #[must_use]
     pub fn from_executor(executor: Arc<Executor<'static>>) -> Self {
-        let env = Arc::new(HostedEnv::new());
-        let handle = Handle::new(Spawner::Shared(Arc::downgrade(&executor)), env.clone());
+        let env = Arc::new(HostedServices::new());
+        let handle = Handle::new(
+            Spawner::TaskContract(Arc::downgrade(&executor)),
+            env.clone(),
+        );
         executor
             .spawn(handle.live().track(env.dispatcher()))
             .detach();
@@ -303,8 +309,8 @@ impl Runtime {
     /// Drives the loop until `task` is done; its outcome is left unread.
     fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_running()?;
-        let theirs = Arc::as_ptr(aiotask_core::backend::shared(task).env()).cast::<()>();
-        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
+        let theirs = Arc::as_ptr(aiotask_core::backend::contract(task).services()).cast::<()>();
+        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.services()).cast::<()>()) {
             return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
         }
         self.running.set(true);
@@ -389,7 +395,7 @@ impl Runtime {
         else {
             panic!("aiotask_smol: create_local_task needs the local flavour");
         };
-        let cell = HostedCell::new(None, self.handle.env().clone());
+        let cell = HostedCell::new(None, self.handle.services().clone());
         let task = cell.handle();
         let body = Hosted::new(cell, async move { Ok(body.await) });
         executor.spawn(self.handle.live().track(body)).detach();
@@ -466,7 +472,7 @@ impl Drop for Runtime {
             Kind::Attached { .. } => return, // not ours to drop
         }
         // Jobs queued during shutdown would never run: drop them now.
-        self.handle.env().queue().close();
+        self.handle.services().queue().close();
     }
 }
 

@@ -9,18 +9,18 @@ use std::time::Duration;
 use aiotask_api::{AnyTask, ExceptionContext, ExceptionHandler, TaskError, TaskOutput};
 use aiotask_core::{
     Task,
-    backend::{Hosted, HostedCell, HostedEnv, HostedYield},
+    backend::{Hosted, HostedCell, HostedServices, HostedYield},
 };
 
-use crate::env::spawn_dispatcher;
 use crate::gate::{Gate, Gated};
 use crate::live::Live;
+use crate::services::spawn_dispatcher;
 use crate::time;
 
 /// The state one runtime's handles share.
 struct Inner {
     tokio: tokio::runtime::Handle,
-    env: Arc<HostedEnv>,
+    env: Arc<HostedServices>,
     origin: tokio::time::Instant,
     /// A current-thread runtime's stop gate (see [`Gate`]); `Some` also
     /// means that tasks created outside any tokio context are spawned from
@@ -63,7 +63,7 @@ impl Handle {
     pub(crate) fn start(tokio: tokio::runtime::Handle) -> Self {
         let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
         let gate = current_thread.then(|| Arc::new(Gate::default()));
-        let env = Arc::new(HostedEnv::new());
+        let env = Arc::new(HostedServices::new());
         let live = Live::new(&env);
         let inner = Arc::new(Inner {
             tokio,
@@ -100,7 +100,7 @@ impl Handle {
         &self.inner.tokio
     }
 
-    pub(crate) fn env(&self) -> &Arc<HostedEnv> {
+    pub(crate) fn services(&self) -> &Arc<HostedServices> {
         &self.inner.env
     }
 

@@ -80,11 +80,11 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
-mod env;
 mod gate;
 mod handle;
 mod live;
 mod runtime;
+mod services;
 mod time;
 
 pub use aiotask_core::{Join, Task};

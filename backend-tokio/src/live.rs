@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aiotask_core::backend::{HostedEnv, Reporter};
+use aiotask_core::backend::{HostedServices, Reporter};
 
 std::thread_local! {
     /// The identity of the runtime whose future this thread is polling; 0
@@ -30,7 +30,7 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub(crate) fn new(env: &Arc<HostedEnv>) -> Arc<Self> {
+    pub(crate) fn new(env: &Arc<HostedServices>) -> Arc<Self> {
         Arc::new(Self {
             count: AtomicUsize::new(0),
             reporter: env.reporter().clone(),

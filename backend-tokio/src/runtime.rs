@@ -296,8 +296,8 @@ impl Runtime {
     /// Drives the loop until `task` is done; its outcome is left unread.
     fn run_until_done<T: Send + 'static>(&self, task: &Task<T>) -> Result<(), TaskError> {
         self.check_can_run()?;
-        let theirs = Arc::as_ptr(aiotask_core::backend::shared(task).env()).cast::<()>();
-        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.env()).cast::<()>()) {
+        let theirs = Arc::as_ptr(aiotask_core::backend::contract(task).services()).cast::<()>();
+        if !std::ptr::eq(theirs, Arc::as_ptr(self.handle.services()).cast::<()>()) {
             return Err(RuntimeError::new(RuntimeErrorKind::OtherRuntime).into());
         }
         let latch = Arc::new(HostedLatch::default());
@@ -416,7 +416,7 @@ impl Drop for Runtime {
         };
         // Workers may still poll while tokio drops tasks on other workers:
         // from here on a polled task is destroyed, never stepped.
-        self.handle.env().begin_close();
+        self.handle.services().begin_close();
         if tokio::runtime::Handle::try_current().is_ok() {
             // Dropped inside an async context, where tokio cannot block:
             // shut down without waiting (tasks are dropped as tokio gets to them).
@@ -427,7 +427,7 @@ impl Drop for Runtime {
             drop(rt);
         }
         // Jobs queued during shutdown would never run: drop them now.
-        self.handle.env().queue().close();
+        self.handle.services().queue().close();
         // The exception handler is reset once the last task and the
         // dispatcher are dropped (see `LiveGuard`): here when tokio shut
         // down in place, later after a background shutdown.

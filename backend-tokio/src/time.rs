@@ -3,14 +3,14 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use aiotask_core::backend::{HostedEnv, HostedSleep};
+use aiotask_core::backend::{HostedServices, HostedSleep};
 
 /// asyncio's `sleep(d)` on tokio's timer ([`HostedSleep`]). The timer is
 /// created inside the runtime's context, so the future may be made on any
 /// thread.
 pub(crate) fn sleep(
     tokio: &tokio::runtime::Handle,
-    env: &HostedEnv,
+    env: &HostedServices,
     duration: Duration,
 ) -> HostedSleep<Pin<Box<tokio::time::Sleep>>> {
     HostedSleep::new(env, duration, |duration| {

@@ -19,7 +19,7 @@ fn assert_send_sync<T: Send + Sync + 'static>(_: &T) {}
 /// Contract: runtime and task handles are `Send + Sync`; another thread reads a task and creates one.
 pub fn handles_work_from_another_thread<R: Runtime>(fx: &Fixture<R>) -> Outcome {
     let h = fx.runtime().handle();
-    let t = h.create_named_task("Shared", async { 4u8 });
+    let t = h.create_named_task("TaskContract", async { 4u8 });
     assert_send_sync(&h);
     assert_send_sync(&t);
     assert!(fx.runtime().run_until_complete(&t).is_ok(), "the task runs");
@@ -32,7 +32,7 @@ pub fn handles_work_from_another_thread<R: Runtime>(fx: &Fixture<R>) -> Outcome 
     .expect("the other thread");
     assert_eq!(
         seen,
-        ("Shared".to_owned(), true, Some(4)),
+        ("TaskContract".to_owned(), true, Some(4)),
         "what the other thread read"
     );
     assert_eq!(

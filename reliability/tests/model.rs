@@ -602,7 +602,7 @@ fn on_native(line: &str) {
 }
 
 /// Regression (found by the property above, fixed in aiotask-core's
-/// `Shared::cancel`): an awaiter cancelled after the
+/// `TaskContract::cancel`): an awaiter cancelled after the
 /// awaited task ended, before its wakeup ran (WOKEN-PENDING), resumes after
 /// the callbacks registered after it; CPython resumes it at its place in
 /// the done list (spec §1.15: an awaiter's wakeup is one of the callbacks).

@@ -16,7 +16,7 @@
 //! every task still pending when the runtime is dropped ends cancelled.
 //!
 //! Fixed: `Drop for aiotask_tokio::Runtime` marks its environment closing
-//! (`HostedEnv::begin_close`) before tokio shuts down; from then on
+//! (`HostedServices::begin_close`) before tokio shuts down; from then on
 //! `Hosted::poll` destroys a task instead of stepping it, and a step a
 //! worker had already begun does not resume past an await of a task that
 //! ended on its closing runtime (`Join::poll`). Before the fix this

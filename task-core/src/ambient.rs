@@ -15,18 +15,18 @@
 //!   another); the last one entered is current, and leaving restores the
 //!   one before, even on unwind.
 //! * **A3. The env names its backend.** A backend turns the current env
-//!   back into its own handle by downcasting it (`Env: Any`): native's env
-//!   is its loop; a hosted env carries its owner ([`HostedEnv::owner`](crate::backend::HostedEnv::owner)).
+//!   back into its own handle by downcasting it (`LoopServices: Any`): native's env
+//!   is its loop; a hosted env carries its owner ([`HostedServices::owner`](crate::backend::HostedServices::owner)).
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::env::Env;
+use crate::services::LoopServices;
 
 /// One entered env, with how many step frames this thread had then (rule
 /// A2: a frame pushed since is newer than it).
 struct Entered {
-    env: Arc<dyn Env>,
+    env: Arc<dyn LoopServices>,
     frames_below: usize,
 }
 
@@ -39,27 +39,27 @@ crate::thread_local_shim! {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let env: Arc<dyn aiotask_core::backend::Env> = Arc::new(aiotask_core::backend::HostedEnv::new());
-/// assert!(aiotask_core::backend::running_env().is_none());
-/// let guard = aiotask_core::backend::enter_env(env.clone());
-/// assert!(aiotask_core::backend::running_env().is_some());
+/// let env: Arc<dyn aiotask_core::backend::LoopServices> = Arc::new(aiotask_core::backend::HostedServices::new());
+/// assert!(aiotask_core::backend::running_services().is_none());
+/// let guard = aiotask_core::backend::enter_services(env.clone());
+/// assert!(aiotask_core::backend::running_services().is_some());
 /// drop(guard);
-/// assert!(aiotask_core::backend::running_env().is_none());
+/// assert!(aiotask_core::backend::running_services().is_none());
 /// ```
-pub fn enter_env(env: Arc<dyn Env>) -> EnvGuard {
+pub fn enter_services(env: Arc<dyn LoopServices>) -> ServicesGuard {
     let frames_below = crate::context::frame_count();
     let entered = CURRENT
         .try_with(|c| c.borrow_mut().push(Entered { env, frames_below }))
         .is_ok();
-    EnvGuard { entered }
+    ServicesGuard { entered }
 }
 
 /// The env of the loop running on this thread, if any (rule A1).
 ///
 /// ```
-/// assert!(aiotask_core::backend::running_env().is_none());
+/// assert!(aiotask_core::backend::running_services().is_none());
 /// ```
-pub fn running_env() -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+pub fn running_services() -> Option<Arc<dyn std::any::Any + Send + Sync>> {
     let frames = crate::context::frame_count();
     let entered = CURRENT
         .try_with(|c| {
@@ -79,36 +79,36 @@ pub fn running_env() -> Option<Arc<dyn std::any::Any + Send + Sync>> {
 }
 
 /// The owner of the running loop's env, when that env is a
-/// [`HostedEnv`](crate::backend::HostedEnv) whose owner is an `O` (rule A3):
+/// [`HostedServices`](crate::backend::HostedServices) whose owner is an `O` (rule A3):
 /// how a hosted backend finds its own handle's state.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::backend::{HostedEnv, enter_env, running_hosted_owner};
+/// use aiotask_core::backend::{HostedServices, enter_services, running_hosted_owner};
 /// struct Mine;
-/// let env = Arc::new(HostedEnv::new());
+/// let env = Arc::new(HostedServices::new());
 /// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Mine);
 /// env.set_owner(Arc::downgrade(&owner));
-/// let _entered = enter_env(env);
+/// let _entered = enter_services(env);
 /// assert!(running_hosted_owner::<Mine>().is_some());
 /// assert!(running_hosted_owner::<u8>().is_none());
 /// ```
 pub fn running_hosted_owner<O: std::any::Any + Send + Sync>() -> Option<Arc<O>> {
-    let owner = running_env()?
-        .downcast::<crate::hosting::env::HostedEnv>()
+    let owner = running_services()?
+        .downcast::<crate::hosting::services::HostedServices>()
         .ok()?
         .owner()?;
     owner.downcast::<O>().ok()
 }
 
-/// Leaves the env [`enter_env`] entered, when dropped.
+/// Leaves the env [`enter_services`] entered, when dropped.
 #[must_use = "the env is current only while the guard lives"]
 #[derive(Debug)]
-pub struct EnvGuard {
+pub struct ServicesGuard {
     entered: bool,
 }
 
-impl Drop for EnvGuard {
+impl Drop for ServicesGuard {
     fn drop(&mut self) {
         if self.entered {
             // The popped env is dropped after the borrow ends: its drop may

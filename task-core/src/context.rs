@@ -26,13 +26,13 @@ pub(crate) struct Frame {
     pub(crate) armed_depth: u32,
     /// The joins this step polled and left pending: the tasks it awaits.
     pub(crate) awaited: PendingJoins,
-    /// Which loop runs this step: the address of the task's [`Env`], an
+    /// Which loop runs this step: the address of the task's [`LoopServices`], an
     /// identity only (see [`env_identity`]).
     pub(crate) env: usize,
 }
 
 /// The identity of a loop's environment, comparable across tasks.
-pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::env::Env>) -> usize {
+pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::services::LoopServices>) -> usize {
     std::sync::Arc::as_ptr(env).cast::<()>().addr()
 }
 

@@ -5,7 +5,7 @@
 //! # Rules
 //!
 //! * **D1. FIFO, awaiters in place.** Entries run in the order added. At an
-//!   awaiter, the loop resumes it in place ([`Env::wake_inline`](crate::backend::Env::wake_inline))
+//!   awaiter, the loop resumes it in place ([`LoopServices::wake_inline`](crate::backend::LoopServices::wake_inline))
 //!   and the rest of the list follows it: asyncio's `wakeup` is one of the
 //!   done callbacks.
 //! * **D2. A panicking callback is reported, and the rest still run.**
@@ -19,15 +19,15 @@
 //! * **D5. One entry costs no allocation.** A pending task's list
 //!   ([`DoneEntries`]) holds a single entry (one awaiter: the common case)
 //!   inline, and a list of awaiters only is woken at completion without a
-//!   job ([`Env::wake_soon`](crate::backend::Env::wake_soon)), which puts
+//!   job ([`LoopServices::wake_soon`](crate::backend::LoopServices::wake_soon)), which puts
 //!   each awaiter's step where the job would have run it.
 
 use std::task::Waker;
 
 use aiotask_api::{DoneCallback, Failure, ReportKind, drop_quietly};
 
-use crate::env::Job;
 use crate::handle::Task;
+use crate::services::Job;
 
 /// One entry of a done list: a callback, or an awaiter to wake. `key`
 /// tells a task's awaiters apart (unique per task, see
@@ -159,7 +159,7 @@ impl<T: Send + 'static> DoneList<T> {
 
 impl<T: Send + 'static> Drop for DoneList<T> {
     fn drop(&mut self) {
-        let shared = self.handle.shared();
+        let shared = self.handle.contract();
         drop_entries(std::mem::take(&mut self.entries), &|m| {
             shared.report_drop_panic(m)
         }); // D3
@@ -197,19 +197,19 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>
                 if let Err(payload) = std::panic::catch_unwind(call) {
                     // The failure owns the payload and drops it quietly.
                     let failure = Failure::from_panic(payload);
-                    let shared = handle.shared();
-                    shared.env().report(
+                    let shared = handle.contract();
+                    shared.services().report(
                         shared
                             .report_about(ReportKind::CallbackPanicked)
                             .with_failure(failure),
                     );
                 }
-                drop_callback(cb, &|m| handle.shared().report_drop_panic(m)); // D4
+                drop_callback(cb, &|m| handle.contract().report_drop_panic(m)); // D4
             }
             DoneEntry::Awaiter { waker, .. } => {
                 let rest: DoneEntries<_> = entries.collect();
                 let then = (!rest.is_empty()).then(|| DoneList::job(handle.clone(), rest));
-                handle.shared().env().wake_inline(waker, then);
+                handle.contract().services().wake_inline(waker, then);
                 return;
             }
         }

@@ -7,7 +7,7 @@
 //! code that relies on it.
 //!
 //! * **F1. One step per task.** A task answers a request alone
-//!   ([`Shared::cancel_step`](crate::backend::Shared)): it is counted, then either
+//!   ([`TaskContract::cancel_step`](crate::backend::TaskContract)): it is counted, then either
 //!   answers (`true` unless done; a leaf it awaits is armed, or
 //!   `must_cancel` is set for its next step) or asks to forward the request
 //!   to the tasks it awaits, naming the suspension it asked in. No step

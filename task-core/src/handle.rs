@@ -11,16 +11,16 @@ use aiotask_api::{
 };
 
 use crate::context::{CatchCancel, env_identity, with_frame};
-use crate::shared::{Reader, Shared};
+use crate::contract::{Reader, TaskContract};
 
 /// The handle of a backend's cell: how a backend makes the [`Task`] it
 /// hands out.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::backend::{HostedCell, HostedEnv, TaskCell, task_from_cell};
+/// use aiotask_core::backend::{HostedCell, HostedServices, TaskCell, task_from_cell};
 ///
-/// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(HostedEnv::new()));
+/// let cell: Arc<dyn TaskCell<u8>> = HostedCell::<u8>::new(None, Arc::new(HostedServices::new()));
 /// let task = task_from_cell(cell);
 /// assert!(!task.done());
 /// ```
@@ -33,51 +33,51 @@ pub fn task_from_cell<T: Send + 'static>(cell: Arc<dyn TaskCell<T>>) -> Task<T> 
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::backend::{HostedCell, HostedEnv, shared};
+/// use aiotask_core::backend::{HostedCell, HostedServices, contract};
 ///
-/// let task = HostedCell::<u8>::new(None, Arc::new(HostedEnv::new())).handle();
-/// assert_eq!(shared(&task).id(), task.id());
+/// let task = HostedCell::<u8>::new(None, Arc::new(HostedServices::new())).handle();
+/// assert_eq!(contract(&task).id(), task.id());
 /// ```
-pub fn shared<T: Send + 'static>(task: &Task<T>) -> &Shared<T> {
-    task.shared()
+pub fn contract<T: Send + 'static>(task: &Task<T>) -> &TaskContract<T> {
+    task.contract()
 }
 
 /// A backend's task allocation, seen through the state it embeds.
 ///
-/// A backend stores a [`Shared`] inside whatever it allocates per task (the
+/// A backend stores a [`TaskContract`] inside whatever it allocates per task (the
 /// native executor puts the future beside it, in one allocation) and
 /// implements this trait (and [`DynTask`], with [`forward_dyn_task!`](crate::forward_dyn_task));
 /// [`Task`] handles hold the allocation as `Arc<dyn TaskCell<T>>`, and
 /// [`AnyTask`] as `Arc<dyn DynTask>`: the same allocation, no wrapper.
 ///
 /// ```
-/// use aiotask_core::backend::{Shared, TaskCell};
+/// use aiotask_core::backend::{TaskContract, TaskCell};
 ///
-/// struct MyCell { shared: Shared<u32> }
+/// struct MyCell { contract: TaskContract<u32> }
 /// impl aiotask_api::DynTask for MyCell {
-///     aiotask_core::forward_dyn_task!(shared);
+///     aiotask_core::forward_dyn_task!(contract);
 /// }
 /// impl TaskCell<u32> for MyCell {
-///     fn shared(&self) -> &Shared<u32> { &self.shared }
+///     fn contract(&self) -> &TaskContract<u32> { &self.contract }
 /// }
 /// ```
 pub trait TaskCell<T: Send + 'static>: DynTask + Send + Sync + 'static {
     /// The contract state of this task.
-    fn shared(&self) -> &Shared<T>;
+    fn contract(&self) -> &TaskContract<T>;
 }
 
 /// Implements [`DynTask`] for a cell type by forwarding to its
-/// [`Shared`] field: the value-free contract is written once, in `Shared`.
+/// [`TaskContract`] field: the value-free contract is written once, in `TaskContract`.
 ///
 /// ```
-/// use aiotask_core::backend::{Shared, TaskCell};
+/// use aiotask_core::backend::{TaskContract, TaskCell};
 ///
-/// struct MyCell { shared: Shared<u32> }
+/// struct MyCell { contract: TaskContract<u32> }
 /// impl aiotask_api::DynTask for MyCell {
-///     aiotask_core::forward_dyn_task!(shared);
+///     aiotask_core::forward_dyn_task!(contract);
 /// }
 /// impl TaskCell<u32> for MyCell {
-///     fn shared(&self) -> &Shared<u32> { &self.shared }
+///     fn contract(&self) -> &TaskContract<u32> { &self.contract }
 /// }
 /// ```
 #[macro_export]
@@ -133,7 +133,7 @@ macro_rules! forward_dyn_task {
         ) -> ::core::option::Option<
             ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>,
         > {
-            ::core::option::Option::Some(self.$field.env().clone())
+            ::core::option::Option::Some(self.$field.services().clone())
         }
     };
 }
@@ -223,15 +223,15 @@ impl<T: Send + 'static> Task<T> {
         Self { cell }
     }
 
-    /// The contract state (see [`shared`]).
-    pub(crate) fn shared(&self) -> &Shared<T> {
-        self.cell.shared()
+    /// The contract state (see [`contract`]).
+    pub(crate) fn contract(&self) -> &TaskContract<T> {
+        self.cell.contract()
     }
 
     /// The task's identity: equal for every clone of this handle and for its
     /// [`as_any_task`](Self::as_any_task), unique in the process.
     pub fn id(&self) -> TaskId {
-        self.shared().id()
+        self.contract().id()
     }
 
     /// Requests cancellation (Python's `cancel()`): `true` unless the task is
@@ -258,7 +258,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn cancel(&self) -> bool {
-        self.shared().cancel(None)
+        self.contract().cancel(None)
     }
 
     /// Requests cancellation with a message (Python's `cancel(msg)`); `true`
@@ -287,7 +287,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn cancel_with(&self, message: &str) -> bool {
-        self.shared().cancel(Some(message))
+        self.contract().cancel(Some(message))
     }
 
     /// True once the task ended cancelled (Python's `cancelled()`). A task
@@ -312,14 +312,14 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.shared().cancelled()
+        self.contract().cancelled()
     }
 
     /// True once the task ended in any way (Python's `done()`): with a value,
     /// a failure, or cancelled. Only the task's own step ends it; a cancel
     /// request never makes it done by itself.
     pub fn done(&self) -> bool {
-        self.shared().done()
+        self.contract().done()
     }
 
     /// The value, cloned (Python's `result()`): every call and every reader
@@ -350,7 +350,7 @@ impl<T: Send + 'static> Task<T> {
     where
         T: Clone,
     {
-        self.shared().result()
+        self.contract().result()
     }
 
     /// The value, moved out, for any `T` (what `task.await` does). The first
@@ -379,7 +379,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn take_result(&self) -> Result<T, TaskError> {
-        self.shared().take_result()
+        self.contract().take_result()
     }
 
     /// A cancellation the body cannot catch, for the second phase of a
@@ -408,7 +408,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn abort(&self) -> bool {
-        self.shared().abort(None)
+        self.contract().abort(None)
     }
 
     /// [`abort`](Self::abort) with a reason: the task ends with a
@@ -436,7 +436,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn abort_with(&self, message: &str) -> bool {
-        self.shared().abort(Some(message))
+        self.contract().abort(Some(message))
     }
 
     /// Awaits the task by value, catching a cancellation in one shape, as
@@ -517,7 +517,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
-        self.shared().exception()
+        self.contract().exception()
     }
 
     /// Adds a done callback (Python's `add_done_callback`): a closure of the
@@ -542,7 +542,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn add_done_callback(&self, callback: impl Fn(&Self) + Send + Sync + 'static) {
-        self.shared()
+        self.contract()
             .add_done_callback(self, DoneCallback::new(callback))
     }
 
@@ -570,21 +570,21 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn add_done_callback_ref(&self, callback: &DoneCallback<Self>) {
-        self.shared().add_done_callback(self, callback.clone())
+        self.contract().add_done_callback(self, callback.clone())
     }
 
     /// Removes every entry of `callback` (Python's `remove_done_callback`);
     /// returns how many: 2 for one added twice, then 0. Once the task is done,
     /// its callbacks are already scheduled, and this returns 0.
     pub fn remove_done_callback(&self, callback: &DoneCallback<Self>) -> usize {
-        self.shared().remove_done_callback(callback)
+        self.contract().remove_done_callback(callback)
     }
 
     /// The task's name (Python's `get_name()`): the one given to
     /// `spawn_named` or [`set_name`](Self::set_name), else `Task-N` from one
     /// process-wide counter.
     pub fn name(&self) -> String {
-        self.shared().name()
+        self.contract().name()
     }
 
     /// Renames the task, in any state. The repr quotes the name as Python's
@@ -601,7 +601,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn set_name(&self, name: &str) {
-        self.shared().set_name(name)
+        self.contract().set_name(name)
     }
 
     /// How many cancel requests were made (Python's `cancelling()`): each
@@ -610,7 +610,7 @@ impl<T: Send + 'static> Task<T> {
     /// task's end. While it is above zero and the task pending, the repr says
     /// `cancelling`.
     pub fn cancelling(&self) -> u32 {
-        self.shared().cancelling()
+        self.contract().cancelling()
     }
 
     /// Takes one cancel request back and returns the count left (Python
@@ -640,7 +640,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn uncancel(&self) -> u32 {
-        self.shared().uncancel()
+        self.contract().uncancel()
     }
 
     /// The same task without its value type, as [`current_task`](crate::current_task)
@@ -675,7 +675,7 @@ impl<T: Send + 'static> Task<T> {
 impl<T: fmt::Debug + Send + 'static> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = self
-            .shared()
+            .contract()
             .repr_parts_with(Some(&|v: &T| format!("{v:?}")));
         f.write_str(&crate::repr::render(self.id(), parts))
     }
@@ -779,11 +779,11 @@ impl<T: Send + 'static> Future for Join<T> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let repr = this.task.shared().repr();
+            let repr = this.task.contract().repr();
             return Poll::Ready(Err(TaskError::Failed(Failure::from_error(SelfAwait(repr)))));
         }
-        let shared = this.task.shared();
-        let env = shared.env();
+        let contract = this.task.contract();
+        let env = contract.services();
         // The awaited task ended on a runtime that is shutting down. A task
         // of that same runtime (a step a worker began just before the drop)
         // does not resume past this await: the host destroys it next, as
@@ -792,7 +792,7 @@ impl<T: Send + 'static> Future for Join<T> {
         // only after it began closing, so that order cannot be missed.
         let closing_here =
             || env.is_closing() && with_frame(|f| f.env == env_identity(env)).unwrap_or(false);
-        let polled = shared.poll_join(&mut this.key, cx, this.reader, closing_here);
+        let polled = contract.poll_join(&mut this.key, cx, this.reader, closing_here);
         if let (true, Some(key)) = (polled.is_pending(), this.key) {
             let awaited = this.task.as_any_task();
             // The task replaced is dropped after the frame's borrow ends.
@@ -805,7 +805,7 @@ impl<T: Send + 'static> Future for Join<T> {
 impl<T: Send + 'static> Drop for Join<T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.task.cell.shared().drop_join(key);
+            self.task.cell.contract().drop_join(key);
             // Dropped in the step that polled it (a lost `select!` branch):
             // the task no longer awaits this one, so a cancel must not be
             // forwarded here, and must wake the task rather than wait for

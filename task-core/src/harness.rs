@@ -15,7 +15,7 @@ use crate::handle::Task;
 use crate::state::StepStart;
 
 /// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
-/// which must call [`Shared::on_wake`](crate::backend::Shared::on_wake) and
+/// which must call [`TaskContract::on_wake`](crate::backend::TaskContract::on_wake) and
 /// reschedule the task when told to), delivering a requested cancellation as CPython does.
 ///
 /// Returns `Ready` once the task is done; `body` is then `None` (dropped on
@@ -26,8 +26,8 @@ use crate::state::StepStart;
 /// use std::sync::Arc;
 /// use std::task::{Poll, Waker};
 /// use aiotask_core::backend::{poll_step, HostedCell};
-/// # use aiotask_core::backend::{Env, Job};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// # use aiotask_core::backend::{LoopServices, Job};
+/// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 ///
 /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
 /// let task = cell.handle();
@@ -40,13 +40,13 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, TaskError>>,
 {
-    let shared = task.shared();
+    let shared = task.contract();
     #[cfg(feature = "tracing")]
     let _span = crate::tracing_support::step_span(shared.id(), || shared.name());
     let drop_it = |body: Pin<&mut Option<F>>| {
         // Ambient rule A1: a body's destructors (its `finally`) see the
         // loop too, though no frame is pushed to drop it.
-        let _running = crate::ambient::enter_env(shared.env().clone());
+        let _running = crate::ambient::enter_services(shared.services().clone());
         if let Some(message) = drop_body(body) {
             shared.report_drop_panic(message);
         }
@@ -84,7 +84,7 @@ where
         depth: 0,
         armed_depth: 0,
         awaited: PendingJoins::default(),
-        env: env_identity(shared.env()),
+        env: env_identity(shared.services()),
     });
     let mut cx = Context::from_waker(waker);
     let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
@@ -125,7 +125,7 @@ where
 /// destructor that panics, and a panic payload whose own destructor panics:
 /// a body's `finally` may fail, the loop may not. Returns the panic's
 /// message, for the backend to report with
-/// [`Shared::report_drop_panic`](crate::backend::Shared::report_drop_panic).
+/// [`TaskContract::report_drop_panic`](crate::backend::TaskContract::report_drop_panic).
 ///
 /// ```
 /// struct Loud;

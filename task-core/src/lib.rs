@@ -54,8 +54,8 @@ mod ambient;
 mod awaited;
 mod cold;
 mod context;
+mod contract;
 mod done_list;
-mod env;
 mod forward;
 mod handle;
 mod harness;
@@ -63,7 +63,7 @@ mod hosting;
 mod name;
 mod reporter;
 mod repr;
-mod shared;
+mod services;
 mod state;
 #[doc(hidden)]
 pub mod sync;
@@ -82,42 +82,44 @@ mod word;
 ///
 /// A backend
 ///
-/// * keeps a [`Shared`](backend::Shared) in its task allocation and implements
+/// * keeps a [`TaskContract`](backend::TaskContract) in its task allocation and implements
 ///   [`TaskCell`](backend::TaskCell) and [`DynTask`](aiotask_api::DynTask)
 ///   (with [`forward_dyn_task!`](crate::forward_dyn_task)) for it, and makes
 ///   handles with [`task_from_cell`](backend::task_from_cell);
 /// * polls the body through [`poll_step`](backend::poll_step) with a waker
-///   that calls [`Shared::on_wake`](backend::Shared::on_wake) and
+///   that calls [`TaskContract::on_wake`](backend::TaskContract::on_wake) and
 ///   reschedules the task when it answers
 ///   [`ScheduleAction::Enqueue`](backend::ScheduleAction::Enqueue) (once
 ///   per step at most: the hot word, [`TaskWord`](backend::TaskWord), keeps
 ///   the wake);
-/// * gives each task an [`Env`](backend::Env): the loop's `call_soon` queue
+/// * gives each task an [`LoopServices`](backend::LoopServices): the loop's `call_soon` queue
 ///   (done callbacks are dispatched from it, never synchronously) and its
 ///   exception handler ([`Reporter`](backend::Reporter)), and enters it
-///   ([`enter_env`](backend::enter_env)) where it runs callbacks, so that
+///   ([`enter_services`](backend::enter_services)) where it runs callbacks, so that
 ///   `Handle::current()` finds the loop there.
 ///
 /// Runtimes that run plain futures (tokio, async-executor) use the
 /// ready-made [`Hosted`](backend::Hosted) future instead of a cell of their
-/// own, a [`HostedEnv`](backend::HostedEnv) (the `call_soon` queue and
+/// own, a [`HostedServices`](backend::HostedServices) (the `call_soon` queue and
 /// exception handler, with its dispatcher future) and
 /// [`HostedSleep`](backend::HostedSleep)/[`HostedYield`](backend::HostedYield)
 /// for asyncio's tick rules over their own timer, and a
 /// [`HostedLatch`](backend::HostedLatch) for `run_until_complete` to block on.
 pub mod backend {
-    pub use crate::ambient::{EnvGuard, enter_env, running_env, running_hosted_owner};
-    pub use crate::env::{Env, Job, drop_job, run_contained, run_job};
-    pub use crate::handle::{TaskCell, shared, task_from_cell};
+    pub use crate::ambient::{
+        ServicesGuard, enter_services, running_hosted_owner, running_services,
+    };
+    pub use crate::contract::TaskContract;
+    pub use crate::handle::{TaskCell, contract, task_from_cell};
     pub use crate::harness::{drop_body, poll_step};
     pub use crate::hosting::{
-        CallbackQueue, Dispatcher, Hosted, HostedCell, HostedDispatcher, HostedEnv, HostedLatch,
-        HostedLatchSetter, HostedLatchWait, HostedSleep, HostedYield,
+        CallbackQueue, Dispatcher, Hosted, HostedCell, HostedDispatcher, HostedLatch,
+        HostedLatchSetter, HostedLatchWait, HostedServices, HostedSleep, HostedYield,
     };
     pub use crate::name::next_default_name;
     pub use crate::reporter::Reporter;
     pub use crate::repr::MAX_WAIT_FOR_DEPTH;
-    pub use crate::shared::Shared;
+    pub use crate::services::{Job, LoopServices, drop_job, run_contained, run_job};
     pub use crate::word::{RunAction, ScheduleAction, Snapshot, TaskWord};
     pub use crate::{forward_dyn_task, forward_runtime};
 }

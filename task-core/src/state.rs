@@ -4,8 +4,8 @@
 //!
 //! | CPython field           | here                                  |
 //! |-------------------------|---------------------------------------|
-//! | `_state` + exc          | [`Phase`] (the value: `Shared`'s slot) |
-//! | sub-state (§1.2)        | `Sub`, derived from the hot word (`word.rs`), passed in |
+//! | `_state` + exc          | [`Phase`] (the value: `TaskContract`'s slot) |
+//! | sub-state (§1.2)        | `SubState`, derived from the hot word (`word.rs`), passed in |
 //! | `_fut_waiter`           | [`Waiter`] (several tasks: [`Awaited`]; a leaf's error message: in the cold block) |
 //! | `_num_cancels_requested`| `num_cancels`                         |
 //! | `_must_cancel`          | `must_cancel`                         |
@@ -30,10 +30,10 @@ use crate::awaited::Awaited;
 use crate::cold::{ColdSlot, Field};
 use crate::done_list::DoneEntries;
 use crate::name::TaskName;
-use crate::word::Sub;
+use crate::word::SubState;
 
 /// The Future-level state (spec §1.2). A finished task's value is not
-/// here but in `Shared`'s value slot, so that cloning and formatting it (user
+/// here but in `TaskContract`'s value slot, so that cloning and formatting it (user
 /// code) never happens under this state's lock.
 #[derive(Debug)]
 pub(crate) enum Phase {
@@ -243,7 +243,7 @@ impl<H> State<H> {
     pub(crate) fn transition_to_cancel_requested(
         &mut self,
         msg: Option<&str>,
-        sub: Sub,
+        sub: SubState,
     ) -> CancelAction {
         self.log_traceback = false;
         if self.is_done() {
@@ -263,7 +263,7 @@ impl<H> State<H> {
     pub(crate) fn transition_to_abort_requested(
         &mut self,
         msg: Option<&str>,
-        sub: Sub,
+        sub: SubState,
     ) -> AbortAction {
         self.log_traceback = false;
         if self.is_done() {
@@ -281,7 +281,7 @@ impl<H> State<H> {
         // (not started, woken) runs soon anyway; a running one is woken at
         // the end of its step (`transition_to_suspended`).
         AbortAction::Requested {
-            wake: sub == Sub::Suspended,
+            wake: sub == SubState::Suspended,
         }
     }
 
@@ -300,7 +300,7 @@ impl<H> State<H> {
         &mut self,
         msg: Option<&str>,
         refused_in: Option<Suspension>,
-        sub: Sub,
+        sub: SubState,
     ) -> CancelAction {
         if self.is_done() || self.aborted {
             // Finished while the forward ran: the request was still made.
@@ -308,7 +308,7 @@ impl<H> State<H> {
             return CancelAction::Requested { wake: false };
         }
         let moved_on = refused_in != Some(self.suspension);
-        if sub == Sub::Suspended && moved_on {
+        if sub == SubState::Suspended && moved_on {
             match &mut self.waiter {
                 Waiter::Tasks(t) => return CancelAction::Forward(t.clone(), self.suspension),
                 Waiter::Leaf { handed: false } => {
@@ -323,7 +323,7 @@ impl<H> State<H> {
         self.must_cancel = true;
         self.set_cancel_message(msg);
         CancelAction::Requested {
-            wake: sub == Sub::Suspended && moved_on,
+            wake: sub == SubState::Suspended && moved_on,
         }
     }
 
@@ -331,7 +331,11 @@ impl<H> State<H> {
     /// walk's path (a cycle of awaits, protocol rule F4 in `forward.rs`):
     /// this task takes it itself, as if what it awaits had refused it, and
     /// is woken to receive it. Not counted again.
-    pub(crate) fn route_cancel_in_cycle(&mut self, msg: Option<&str>, sub: Sub) -> CancelAction {
+    pub(crate) fn route_cancel_in_cycle(
+        &mut self,
+        msg: Option<&str>,
+        sub: SubState,
+    ) -> CancelAction {
         if self.is_done() || self.aborted {
             // Aborted: its own message stands; the body is dropped anyway.
             return CancelAction::Requested { wake: false };
@@ -339,7 +343,7 @@ impl<H> State<H> {
         self.must_cancel = true;
         self.set_cancel_message(msg);
         CancelAction::Requested {
-            wake: sub == Sub::Suspended,
+            wake: sub == SubState::Suspended,
         }
     }
 
@@ -625,10 +629,10 @@ mod tests {
     use super::*;
 
     /// A state with the sub-state the hot word would show, kept beside it
-    /// as `Shared` keeps the word beside the state.
+    /// as `TaskContract` keeps the word beside the state.
     struct Tracked {
         st: State<()>,
-        sub: Sub,
+        sub: SubState,
     }
 
     impl std::ops::Deref for Tracked {
@@ -646,18 +650,22 @@ mod tests {
 
     impl Tracked {
         fn run(&mut self) -> StepStart {
-            let first = self.sub == Sub::NotStarted;
-            self.sub = Sub::Running;
+            let first = self.sub == SubState::NotStarted;
+            self.sub = SubState::Running;
             self.st.transition_to_running(None, first)
         }
         fn suspend(&mut self, depth: u32) -> SuspendAction {
-            let woken = self.sub == Sub::Woken;
-            self.sub = if woken { Sub::Woken } else { Sub::Suspended };
+            let woken = self.sub == SubState::Woken;
+            self.sub = if woken {
+                SubState::Woken
+            } else {
+                SubState::Suspended
+            };
             self.st.transition_to_suspended(None, depth, woken)
         }
         fn wake(&mut self) {
-            if self.sub == Sub::Suspended {
-                self.sub = Sub::Woken;
+            if self.sub == SubState::Suspended {
+                self.sub = SubState::Woken;
             }
         }
         fn cancel(&mut self, msg: Option<&str>) -> CancelAction {
@@ -674,7 +682,7 @@ mod tests {
     fn fresh() -> Tracked {
         Tracked {
             st: State::new(TaskName::Given("t".into())),
-            sub: Sub::NotStarted,
+            sub: SubState::NotStarted,
         }
     }
 

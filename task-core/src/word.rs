@@ -6,7 +6,7 @@
 //! | bit           | set by                               | cleared by                          | meaning |
 //! |---------------|--------------------------------------|-------------------------------------|---------|
 //! | [`SCHEDULED`] | a wake ([`TaskWord::transition_to_notified`]); set at creation (the first step is queued) | the start of a step | woken since its last step began; on native: exactly one ready-queue entry exists |
-//! | [`RUNNING`]   | the start of a step (native: at dequeue, [`TaskWord::transition_to_running`]) | the step's last transition (suspended or complete, in `Shared`) | a step is in progress (native: the loop thread owns the body) |
+//! | [`RUNNING`]   | the start of a step (native: at dequeue, [`TaskWord::transition_to_running`]) | the step's last transition (suspended or complete, in `TaskContract`) | a step is in progress (native: the loop thread owns the body) |
 //! | [`STARTED`]   | the first step's start               | never                               | the body has run |
 //! | [`COMPLETE`]  | the backend, once the body is gone ([`TaskWord::transition_to_complete`]) | never | the body has been dropped for good |
 //! | [`DISPATCHING`] | the completion, under the lock, when the done list is not empty | the completer, once no late entry waits (rule W4) | the done list is being handed to the loop |
@@ -75,7 +75,7 @@ const INITIAL: usize = SCHEDULED;
 
 /// The sub-state of a pending task (spec §1.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Sub {
+pub(crate) enum SubState {
     /// First step queued; the body never ran.
     NotStarted,
     /// Inside its own step.
@@ -110,15 +110,15 @@ impl Snapshot {
     }
 
     /// The asyncio sub-state this snapshot shows (see the module's table).
-    pub(crate) fn sub(self) -> Sub {
+    pub(crate) fn sub(self) -> SubState {
         if self.is_running() {
-            Sub::Running
+            SubState::Running
         } else if !self.is_started() {
-            Sub::NotStarted
+            SubState::NotStarted
         } else if self.is_scheduled() {
-            Sub::Woken
+            SubState::Woken
         } else {
-            Sub::Suspended
+            SubState::Suspended
         }
     }
 }
@@ -323,15 +323,15 @@ mod tests {
     #[test]
     fn a_new_task_is_queued_once() {
         let s = TaskWord::new();
-        assert_eq!(s.load().sub(), Sub::NotStarted);
+        assert_eq!(s.load().sub(), SubState::NotStarted);
         assert_eq!(s.transition_to_notified(), ScheduleAction::Nothing);
         assert_eq!(s.transition_to_running(), RunAction::Poll);
         assert!(!s.transition_to_step_started().is_started());
-        assert_eq!(s.load().sub(), Sub::Running);
+        assert_eq!(s.load().sub(), SubState::Running);
         assert_eq!(s.transition_to_notified(), ScheduleAction::Enqueue);
         assert_eq!(s.transition_to_notified(), ScheduleAction::Nothing);
         assert!(s.transition_to_step_ended().is_scheduled());
-        assert_eq!(s.load().sub(), Sub::Woken);
+        assert_eq!(s.load().sub(), SubState::Woken);
         assert_eq!(s.transition_to_running(), RunAction::Poll);
         assert!(s.transition_to_step_started().is_started());
         assert!(!s.transition_to_complete());
@@ -365,11 +365,11 @@ mod tests {
         let s = TaskWord::new();
         // No dequeue: the step's start clears SCHEDULED and takes RUNNING.
         let _ = s.transition_to_step_started();
-        assert_eq!(s.load().sub(), Sub::Running);
+        assert_eq!(s.load().sub(), SubState::Running);
         assert!(!s.transition_to_step_ended().is_scheduled());
-        assert_eq!(s.load().sub(), Sub::Suspended);
+        assert_eq!(s.load().sub(), SubState::Suspended);
         assert_eq!(s.transition_to_notified(), ScheduleAction::Enqueue);
-        assert_eq!(s.load().sub(), Sub::Woken);
+        assert_eq!(s.load().sub(), SubState::Woken);
     }
 
     #[test]

@@ -43,7 +43,7 @@ enum Waiter {
 
 /// An entry of the done-callback list (§1.15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Entry {
+enum DoneEntry {
     Callback(u8),
     /// An awaiting task's `wakeup`.
     Awaiter(u32),
@@ -98,7 +98,7 @@ pub struct Model {
     cancel_message: Msg,
     cancelled_exc: Option<Msg>,
     log_traceback: bool,
-    callbacks: Vec<Entry>,
+    callbacks: Vec<DoneEntry>,
     mailbox: VecDeque<Command>,
     catch: bool,
     ready: VecDeque<Ready>,
@@ -293,7 +293,7 @@ impl Model {
     /// §1.15: never synchronous; on a done task, `call_soon`.
     fn add_done_callback(&mut self, i: u8) {
         if self.phase == Phase::Pending {
-            self.callbacks.push(Entry::Callback(i));
+            self.callbacks.push(DoneEntry::Callback(i));
         } else {
             self.ready.push_back(Ready::Callback(i));
         }
@@ -302,7 +302,7 @@ impl Model {
     /// §1.15: removes every entry of the callback; 0 on a done task.
     fn remove_done_callback(&mut self, i: u8) -> u32 {
         let before = self.callbacks.len();
-        self.callbacks.retain(|e| *e != Entry::Callback(i));
+        self.callbacks.retain(|e| *e != DoneEntry::Callback(i));
         u32::try_from(before - self.callbacks.len()).unwrap_or(u32::MAX)
     }
 
@@ -378,7 +378,7 @@ impl Model {
             Awaiter::NotStarted { cancel: Some(_) } => None,
             Awaiter::NotStarted { cancel: None } if self.phase == Phase::Pending => {
                 self.awaiters[i] = Awaiter::Awaiting { cancel: None };
-                self.callbacks.push(Entry::Awaiter(n));
+                self.callbacks.push(DoneEntry::Awaiter(n));
                 return;
             }
             Awaiter::Awaiting { cancel: Some(m) } => match self.result() {
@@ -405,8 +405,8 @@ impl Model {
         }
         for entry in mem::take(&mut self.callbacks) {
             self.ready.push_back(match entry {
-                Entry::Callback(i) => Ready::Callback(i),
-                Entry::Awaiter(n) => Ready::Awaiter(n),
+                DoneEntry::Callback(i) => Ready::Callback(i),
+                DoneEntry::Awaiter(n) => Ready::Awaiter(n),
             });
         }
     }

@@ -601,7 +601,7 @@ impl<S: Scenario, H: RuntimeHandle> BatchMain<S, H> {
                 }
             }
             recs.callbacks_due.fetch_add(due, Ordering::SeqCst);
-            if plan.shared() {
+            if plan.contract() {
                 shared.push((i, t.clone()));
             }
             // Neither kept nor shared: detached right away.

@@ -94,7 +94,7 @@ pub(crate) trait PlanShape {
     /// The loop side keeps the handle to the end and checks it.
     fn keep(&self) -> bool;
     /// The handle is on the list the other thread draws from.
-    fn shared(&self) -> bool;
+    fn contract(&self) -> bool;
     /// The loop side's extra cancel: 0 none, else the round (1..=3).
     fn loop_round(&self) -> u8;
     /// Done callbacks added at creation (bits 0..`MAX_EARLY_CALLBACKS`).
@@ -113,7 +113,7 @@ pub(crate) trait PlanShape {
 
     /// The loop side holds a handle during the cancel rounds.
     fn loop_holds(&self) -> bool {
-        self.keep() || self.shared()
+        self.keep() || self.contract()
     }
 }
 
@@ -127,7 +127,7 @@ macro_rules! plan_shape {
             fn keep(&self) -> bool {
                 self.keep
             }
-            fn shared(&self) -> bool {
+            fn contract(&self) -> bool {
                 self.shared
             }
             fn loop_round(&self) -> u8 {

@@ -12,10 +12,10 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
 
-use crate::env::Env;
+use crate::contract::TaskContract;
 use crate::handle::{Task, TaskCell};
 use crate::harness::poll_step;
-use crate::shared::Shared;
+use crate::services::LoopServices;
 use crate::word::ScheduleAction;
 
 /// The per-task allocation of a hosted task: the contract state and the
@@ -27,13 +27,13 @@ use crate::word::ScheduleAction;
 /// ```
 /// use std::sync::Arc;
 /// use aiotask_core::backend::HostedCell;
-/// # use aiotask_core::backend::{Env, Job};
-/// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+/// # use aiotask_core::backend::{LoopServices, Job};
+/// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
 /// let cell = HostedCell::<u32>::new(Some("hosted".into()), Arc::new(E));
 /// assert_eq!(cell.handle().name(), "hosted");
 /// ```
 pub struct HostedCell<T: Send + 'static> {
-    shared: Shared<T>,
+    contract: TaskContract<T>,
     host_waker: Mutex<Option<Waker>>,
 }
 
@@ -42,14 +42,14 @@ impl<T: Send + 'static> HostedCell<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// # use aiotask_core::backend::{LoopServices, Job};
+    /// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let cell = aiotask_core::backend::HostedCell::<()>::new(None, Arc::new(E));
     /// assert!(!cell.handle().done());
     /// ```
-    pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Arc<Self> {
+    pub fn new(name: Option<String>, env: Arc<dyn LoopServices>) -> Arc<Self> {
         Arc::new(Self {
-            shared: Shared::new(name, env),
+            contract: TaskContract::new(name, env),
             host_waker: Mutex::new(None),
         })
     }
@@ -58,8 +58,8 @@ impl<T: Send + 'static> HostedCell<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// # use aiotask_core::backend::{LoopServices, Job};
+    /// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let cell = aiotask_core::backend::HostedCell::<()>::new(None, Arc::new(E));
     /// let a = cell.handle();
     /// assert_eq!(a.id(), cell.handle().id());
@@ -70,12 +70,12 @@ impl<T: Send + 'static> HostedCell<T> {
 }
 
 impl<T: Send + 'static> aiotask_api::DynTask for HostedCell<T> {
-    crate::forward_dyn_task!(shared);
+    crate::forward_dyn_task!(contract);
 }
 
 impl<T: Send + 'static> TaskCell<T> for HostedCell<T> {
-    fn shared(&self) -> &Shared<T> {
-        &self.shared
+    fn contract(&self) -> &TaskContract<T> {
+        &self.contract
     }
 }
 
@@ -85,7 +85,7 @@ impl<T: Send + 'static> Wake for HostedCell<T> {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.shared.on_wake() == ScheduleAction::Nothing {
+        if self.contract.on_wake() == ScheduleAction::Nothing {
             // Woken already since its step began: the host was told then.
             return;
         }
@@ -98,7 +98,7 @@ impl<T: Send + 'static> Wake for HostedCell<T> {
 
 impl<T: Send + 'static> fmt::Debug for HostedCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.shared, f)
+        fmt::Debug::fmt(&self.contract, f)
     }
 }
 
@@ -113,8 +113,8 @@ pin_project_lite::pin_project! {
     /// ```
     /// use std::sync::Arc;
     /// use aiotask_core::backend::{HostedCell, Hosted};
-    /// # use aiotask_core::backend::{Env, Job};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// # use aiotask_core::backend::{LoopServices, Job};
+    /// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
     /// let task = cell.handle();
     /// let fut = Hosted::new(cell, async { Ok::<u8, aiotask_api::TaskError>(3) });
@@ -164,8 +164,8 @@ where
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use aiotask_core::backend::{Env, Job, HostedCell, Hosted};
-    /// # struct E; impl Env for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// # use aiotask_core::backend::{LoopServices, Job, HostedCell, Hosted};
+    /// # struct E; impl LoopServices for E { fn call_soon(&self, _: Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let cell = HostedCell::<()>::new(None, Arc::new(E));
     /// let fut = Hosted::new(cell, async { Ok(()) });
     /// # drop(fut);
@@ -188,7 +188,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        if this.cell.shared.env().is_closing() {
+        if this.cell.contract.services().is_closing() {
             // The runtime is shutting down while this worker still polls.
             destroy(this.cell, this.body);
             return Poll::Ready(());
@@ -209,9 +209,9 @@ where
 fn destroy<T: Send + 'static, F>(cell: &HostedCell<T>, mut body: Pin<&mut Option<F>>) {
     if body.is_some() {
         if let Some(message) = crate::harness::drop_body(body.as_mut()) {
-            cell.shared.report_drop_panic(message);
+            cell.contract.report_drop_panic(message);
         }
-        cell.shared.destroy_pending();
+        cell.contract.destroy_pending();
     }
 }
 

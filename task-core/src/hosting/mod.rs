@@ -5,19 +5,19 @@
 //! | module  | what it is |
 //! |---------|------------|
 //! | `cell`  | [`HostedCell`], the per-task allocation, and [`Hosted`], the future the host runs |
-//! | `env`   | [`HostedEnv`], the loop services (`call_soon`, the exception handler) of one runtime |
+//! | `env`   | [`HostedServices`], the loop services (`call_soon`, the exception handler) of one runtime |
 //! | `queue` | [`CallbackQueue`], the `call_soon` FIFO, and its [`Dispatcher`] future |
 //! | `time`  | [`HostedSleep`] and [`HostedYield`]: asyncio's tick rules over the host's timer |
 //! | `latch` | [`HostedLatch`]: what `run_until_complete` blocks on |
 
 pub(crate) mod cell;
-pub(crate) mod env;
 pub(crate) mod latch;
 pub(crate) mod queue;
+pub(crate) mod services;
 pub(crate) mod time;
 
 pub use cell::{Hosted, HostedCell};
-pub use env::{HostedDispatcher, HostedEnv};
 pub use latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
 pub use queue::{CallbackQueue, Dispatcher};
+pub use services::{HostedDispatcher, HostedServices};
 pub use time::{HostedSleep, HostedYield};

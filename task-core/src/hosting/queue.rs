@@ -10,8 +10,8 @@ use std::task::{Context, Poll, Waker};
 
 use aiotask_api::ExceptionContext;
 
-use crate::env::{Job, drop_job, run_contained, run_job};
 use crate::reporter::Reporter;
+use crate::services::{Job, drop_job, run_contained, run_job};
 use crate::sync::{Mutex, lock};
 
 /// A FIFO of jobs drained by one dispatcher future: how runtimes that only

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::hosting::env::HostedEnv;
 use crate::hosting::queue::CallbackQueue;
+use crate::hosting::services::HostedServices;
 
 /// Wakes a waker when dropped, whether the job holding it ran or was
 /// dropped unrun by a closed queue: a waiter never hangs.
@@ -29,9 +29,9 @@ impl Drop for WakeOnDrop {
 /// ```
 /// use std::future::Future;
 /// use std::task::{Context, Waker};
-/// use aiotask_core::backend::{HostedEnv, HostedYield};
+/// use aiotask_core::backend::{HostedServices, HostedYield};
 ///
-/// let env = HostedEnv::new();
+/// let env = HostedServices::new();
 /// let mut y = std::pin::pin!(HostedYield::new(&env));
 /// let mut cx = Context::from_waker(Waker::noop());
 /// assert!(y.as_mut().poll(&mut cx).is_pending()); // queued its wake-up
@@ -48,11 +48,11 @@ impl HostedYield {
     /// A bare yield through `env`'s queue.
     ///
     /// ```
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// let y = aiotask_core::backend::HostedYield::new(&env);
     /// # drop(y);
     /// ```
-    pub fn new(env: &HostedEnv) -> Self {
+    pub fn new(env: &HostedServices) -> Self {
         Self {
             queue: env.queue().clone(),
             queued: false,
@@ -93,9 +93,9 @@ impl fmt::Debug for HostedYield {
 /// use std::future::Future;
 /// use std::task::{Context, Waker};
 /// use std::time::Duration;
-/// use aiotask_core::backend::{HostedEnv, HostedSleep};
+/// use aiotask_core::backend::{HostedServices, HostedSleep};
 ///
-/// let env = HostedEnv::new();
+/// let env = HostedServices::new();
 /// // A timer already due at the first poll still suspends once.
 /// let mut s = std::pin::pin!(HostedSleep::new(&env, Duration::from_secs(1), |_| {
 ///     std::future::ready(())
@@ -117,14 +117,14 @@ impl<Tm: Future + Unpin> HostedSleep<Tm> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// let s = aiotask_core::backend::HostedSleep::new(&env, Duration::ZERO, |_| -> std::future::Ready<()> {
     ///     unreachable!("sleep(0) is a bare yield")
     /// });
     /// # drop(s);
     /// ```
     pub fn new(
-        env: &HostedEnv,
+        env: &HostedServices,
         duration: Duration,
         make_timer: impl FnOnce(Duration) -> Tm,
     ) -> Self {

@@ -10,28 +10,28 @@ use std::task::{Context, Poll};
 
 use aiotask_api::ExceptionContext;
 
-use crate::env::{Env, Job};
 use crate::hosting::queue::{CallbackQueue, Dispatcher};
 use crate::reporter::Reporter;
+use crate::services::{Job, LoopServices};
 use crate::sync::AtomicBool;
 use std::sync::atomic::Ordering;
 
-/// The [`Env`] of every task of one hosted runtime: a [`CallbackQueue`] and
+/// The [`LoopServices`] of every task of one hosted runtime: a [`CallbackQueue`] and
 /// a [`Reporter`].
 ///
-/// The backend spawns [`dispatcher`](HostedEnv::dispatcher) once on its
-/// executor and gives each task an `Arc<HostedEnv>`.
+/// The backend spawns [`dispatcher`](HostedServices::dispatcher) once on its
+/// executor and gives each task an `Arc<HostedServices>`.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::backend::{Env, HostedEnv};
+/// use aiotask_core::backend::{LoopServices, HostedServices};
 ///
-/// let env = Arc::new(HostedEnv::new());
+/// let env = Arc::new(HostedServices::new());
 /// env.call_soon(Box::new(|| println!("later")));
 /// assert_eq!(env.queue().len(), 1);
-/// # let _: Arc<dyn Env> = env;
+/// # let _: Arc<dyn LoopServices> = env;
 /// ```
-pub struct HostedEnv {
+pub struct HostedServices {
     queue: Arc<CallbackQueue>,
     reporter: Arc<Reporter>,
     closing: AtomicBool,
@@ -39,11 +39,11 @@ pub struct HostedEnv {
     owner: std::sync::OnceLock<std::sync::Weak<dyn std::any::Any + Send + Sync>>,
 }
 
-impl HostedEnv {
+impl HostedServices {
     /// A fresh queue and a default (standard error) exception handler.
     ///
     /// ```
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// assert!(env.queue().is_empty());
     /// ```
     pub fn new() -> Self {
@@ -64,7 +64,7 @@ impl HostedEnv {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new("mine");
     /// env.set_owner(Arc::downgrade(&owner));
     /// assert!(env.owner().unwrap().downcast_ref::<&str>() == Some(&"mine"));
@@ -76,7 +76,7 @@ impl HostedEnv {
     /// What [`set_owner`](Self::set_owner) recorded, while it lives.
     ///
     /// ```
-    /// assert!(aiotask_core::backend::HostedEnv::new().owner().is_none());
+    /// assert!(aiotask_core::backend::HostedServices::new().owner().is_none());
     /// ```
     pub fn owner(&self) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
         self.owner.get().and_then(std::sync::Weak::upgrade)
@@ -84,11 +84,11 @@ impl HostedEnv {
 
     /// Marks the runtime as shutting down, before the host drops its tasks:
     /// from now on a task the host still polls is destroyed (reported,
-    /// ended cancelled) rather than stepped. See [`Env::is_closing`].
+    /// ended cancelled) rather than stepped. See [`LoopServices::is_closing`].
     ///
     /// ```
-    /// use aiotask_core::backend::{Env, HostedEnv};
-    /// let env = HostedEnv::new();
+    /// use aiotask_core::backend::{LoopServices, HostedServices};
+    /// let env = HostedServices::new();
     /// env.begin_close();
     /// assert!(env.is_closing());
     /// ```
@@ -99,7 +99,7 @@ impl HostedEnv {
     /// The runtime's `call_soon` queue.
     ///
     /// ```
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// env.queue().push(Box::new(|| ()));
     /// assert_eq!(env.queue().len(), 1);
     /// ```
@@ -110,7 +110,7 @@ impl HostedEnv {
     /// The runtime's exception handler.
     ///
     /// ```
-    /// let env = aiotask_core::backend::HostedEnv::new();
+    /// let env = aiotask_core::backend::HostedServices::new();
     /// env.reporter().set_handler(None); // back to the default handler
     /// ```
     pub fn reporter(&self) -> &Arc<Reporter> {
@@ -123,7 +123,7 @@ impl HostedEnv {
     /// queued afterwards are dropped instead of waiting forever.
     ///
     /// ```
-    /// let env = std::sync::Arc::new(aiotask_core::backend::HostedEnv::new());
+    /// let env = std::sync::Arc::new(aiotask_core::backend::HostedServices::new());
     /// let dispatcher = env.dispatcher();
     /// drop(dispatcher); // the executor went away
     /// env.queue().push(Box::new(|| unreachable!())); // dropped unrun
@@ -139,13 +139,13 @@ impl HostedEnv {
     }
 }
 
-impl Default for HostedEnv {
+impl Default for HostedServices {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Env for HostedEnv {
+impl LoopServices for HostedServices {
     fn call_soon(&self, job: Job) {
         self.queue.push(job);
     }
@@ -153,7 +153,7 @@ impl Env for HostedEnv {
     fn wake_soon(&self, waker: std::task::Waker) {
         if let Some(waker) = self.queue.push_wake(waker) {
             // Nothing queued ahead of it: woken now, no dispatcher hop.
-            crate::env::run_contained(move || waker.wake(), |ctx| self.reporter.report(ctx));
+            crate::services::run_contained(move || waker.wake(), |ctx| self.reporter.report(ctx));
         }
     }
 
@@ -170,20 +170,20 @@ impl Env for HostedEnv {
     }
 }
 
-impl fmt::Debug for HostedEnv {
+impl fmt::Debug for HostedServices {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostedEnv")
+        f.debug_struct("HostedServices")
             .field("queue", &self.queue)
             .field("reporter", &self.reporter)
             .finish()
     }
 }
 
-/// The future returned by [`HostedEnv::dispatcher`]: a [`Dispatcher`] that
+/// The future returned by [`HostedServices::dispatcher`]: a [`Dispatcher`] that
 /// closes its queue when dropped.
 ///
 /// ```
-/// let env = std::sync::Arc::new(aiotask_core::backend::HostedEnv::new());
+/// let env = std::sync::Arc::new(aiotask_core::backend::HostedServices::new());
 /// let dispatcher: aiotask_core::backend::HostedDispatcher = env.dispatcher();
 /// # drop(dispatcher);
 /// ```
@@ -191,7 +191,7 @@ impl fmt::Debug for HostedEnv {
 pub struct HostedDispatcher {
     dispatcher: Dispatcher,
     queue: Arc<CallbackQueue>,
-    env: Arc<HostedEnv>,
+    env: Arc<HostedServices>,
     /// The env's owner, held while the dispatcher runs (ambient rule A3):
     /// the runtime value and every handle may be gone while the host still
     /// runs the tasks (an attached runtime), and they must still find their
@@ -205,7 +205,7 @@ impl Future for HostedDispatcher {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // Ambient rule A1: done callbacks and `call_soon` jobs run in the loop.
-        let _running = crate::ambient::enter_env(self.env.clone());
+        let _running = crate::ambient::enter_services(self.env.clone());
         Pin::new(&mut self.dispatcher).poll(cx)
     }
 }

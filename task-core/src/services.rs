@@ -1,5 +1,5 @@
 //! What a task needs from its loop: `call_soon` and the exception handler
-//! ([`Env`]), and how one queued job runs ([`run_job`]).
+//! ([`LoopServices`]), and how one queued job runs ([`run_job`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::Waker;
@@ -17,16 +17,16 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 /// The loop services a task uses: schedule a job at a later tick, and report.
 ///
 /// ```
-/// use aiotask_core::backend::{Env, Job, Reporter};
+/// use aiotask_core::backend::{LoopServices, Job, Reporter};
 /// use aiotask_api::ExceptionContext;
 ///
 /// struct Inline(Reporter);
-/// impl Env for Inline {
+/// impl LoopServices for Inline {
 ///     fn call_soon(&self, job: Job) { job() }
 ///     fn report(&self, ctx: ExceptionContext) { self.0.report(ctx) }
 /// }
 /// ```
-pub trait Env: std::any::Any + Send + Sync + 'static {
+pub trait LoopServices: std::any::Any + Send + Sync + 'static {
     /// Queues `job` to run at a later tick, after everything already queued.
     /// It must never run `job` before returning.
     fn call_soon(&self, job: Job);
@@ -44,7 +44,7 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// after, and each level of task-awaits-task costs one tick. A loop
     /// that controls its ready queue runs the woken task next, then
     /// `then`. The default wakes the task and queues `then` with
-    /// [`call_soon`](Env::call_soon), which keeps the order on a FIFO host.
+    /// [`call_soon`](LoopServices::call_soon), which keeps the order on a FIFO host.
     fn wake_inline(&self, waker: Waker, then: Option<Job>) {
         waker.wake();
         if let Some(job) = then {
@@ -64,8 +64,8 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// ([`CallbackQueue::push_wake`](crate::backend::CallbackQueue::push_wake)).
     ///
     /// ```
-    /// use aiotask_core::backend::{Env, HostedEnv};
-    /// let env = HostedEnv::new();
+    /// use aiotask_core::backend::{LoopServices, HostedServices};
+    /// let env = HostedServices::new();
     /// env.call_soon(Box::new(|| {}));
     /// env.wake_soon(std::task::Waker::noop().clone()); // behind the job
     /// assert_eq!(env.queue().len(), 2);
@@ -91,8 +91,8 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// (never closing) suits a loop that stops polling before it destroys.
     ///
     /// ```
-    /// use aiotask_core::backend::{Env, HostedEnv};
-    /// let env = HostedEnv::new();
+    /// use aiotask_core::backend::{LoopServices, HostedServices};
+    /// let env = HostedServices::new();
     /// assert!(!env.is_closing());
     /// env.begin_close(); // the backend's runtime drop does this first
     /// assert!(env.is_closing());
@@ -108,8 +108,8 @@ pub trait Env: std::any::Any + Send + Sync + 'static {
     /// The default (never closed) suits a loop that runs whatever is queued.
     ///
     /// ```
-    /// use aiotask_core::backend::{Env, HostedEnv};
-    /// let env = HostedEnv::new();
+    /// use aiotask_core::backend::{LoopServices, HostedServices};
+    /// let env = HostedServices::new();
     /// assert!(!env.is_closed());
     /// env.queue().close(); // the dispatcher is gone
     /// assert!(env.is_closed());

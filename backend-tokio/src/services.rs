@@ -1,12 +1,12 @@
 //! Starting the loop services every task of one aiotask runtime shares
-//! ([`HostedEnv`]: the `call_soon` queue, drained by one dispatcher task, and
+//! ([`HostedServices`]: the `call_soon` queue, drained by one dispatcher task, and
 //! the exception handler).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aiotask_core::backend::HostedEnv;
+use aiotask_core::backend::HostedServices;
 
 use crate::gate::{Gate, Gated};
 use crate::live::Live;
@@ -21,7 +21,7 @@ use crate::live::Live;
 pub(crate) fn spawn_dispatcher(
     tokio: &tokio::runtime::Handle,
     gate: Option<Arc<Gate>>,
-    env: &Arc<HostedEnv>,
+    env: &Arc<HostedServices>,
     live: &Arc<Live>,
 ) {
     let task: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(env.dispatcher());

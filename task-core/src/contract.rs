@@ -1,4 +1,4 @@
-//! [`Shared`]: one task's contract state behind a lock, its value slot, and
+//! [`TaskContract`]: one task's contract state behind a lock, its value slot, and
 //! the actions the transitions ask for (wake, forward, dispatch, report).
 //!
 //! No user code runs under the state lock: callbacks, handlers, wakers of
@@ -17,10 +17,10 @@ use aiotask_api::{
 
 use crate::awaited::Awaited;
 use crate::done_list::{DoneEntries, DoneEntry, DoneList, drop_callback, drop_entries};
-use crate::env::Env;
 use crate::forward;
 use crate::handle::Task;
 use crate::name::TaskName;
+use crate::services::LoopServices;
 use crate::state::{AbortAction, CancelAction, Phase, State, StepStart, SuspendAction, Suspension};
 use crate::sync::{Mutex, MutexGuard, lock};
 use crate::value::{Read, ValueSlot, held_here};
@@ -53,39 +53,39 @@ impl<T> Copy for Reader<T> {}
 ///
 /// ```
 /// use std::sync::Arc;
-/// use aiotask_core::backend::{Env, Job, Reporter, Shared};
+/// use aiotask_core::backend::{LoopServices, Job, Reporter, TaskContract};
 ///
 /// struct Queue(std::sync::Mutex<Vec<Job>>, Reporter);
-/// impl Env for Queue {
+/// impl LoopServices for Queue {
 ///     fn call_soon(&self, job: Job) { self.0.lock().unwrap().push(job) }
 ///     fn report(&self, ctx: aiotask_api::ExceptionContext) { self.1.report(ctx) }
 /// }
 /// let env = Arc::new(Queue(Default::default(), Reporter::default()));
-/// let shared: Shared<u8> = Shared::new(Some("demo".into()), env);
-/// assert!(!shared.done());
-/// assert!(shared.cancel(Some("why")));
-/// assert_eq!(shared.cancelling(), 1);
-/// assert_eq!(shared.name(), "demo");
+/// let contract: TaskContract<u8> = TaskContract::new(Some("demo".into()), env);
+/// assert!(!contract.done());
+/// assert!(contract.cancel(Some("why")));
+/// assert_eq!(contract.cancelling(), 1);
+/// assert_eq!(contract.name(), "demo");
 /// ```
-pub struct Shared<T: Send + 'static> {
+pub struct TaskContract<T: Send + 'static> {
     /// The hot word (`word.rs`): the step sub-state and native's scheduling.
     word: TaskWord,
     id: TaskId,
-    env: Arc<dyn Env>,
+    env: Arc<dyn LoopServices>,
     state: Mutex<State<Task<T>>>,
     value: ValueSlot<T>,
 }
 
-impl<T: Send + 'static> Shared<T> {
+impl<T: Send + 'static> TaskContract<T> {
     /// A pending, not-started task named `name` (or the next `Task-N`).
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.name().starts_with("Task-"));
     /// ```
-    pub fn new(name: Option<String>, env: Arc<dyn Env>) -> Self {
+    pub fn new(name: Option<String>, env: Arc<dyn LoopServices>) -> Self {
         Self {
             word: TaskWord::new(),
             id: TaskId::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
@@ -105,9 +105,9 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let a: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
-    /// let b: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let a: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
+    /// let b: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert_ne!(a.id(), b.id());
     /// ```
     pub fn id(&self) -> TaskId {
@@ -118,11 +118,11 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
-    /// s.env().call_soon(Box::new(|| {}));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
+    /// s.services().call_soon(Box::new(|| {}));
     /// ```
-    pub fn env(&self) -> &Arc<dyn Env> {
+    pub fn services(&self) -> &Arc<dyn LoopServices> {
         &self.env
     }
 
@@ -132,8 +132,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.cancel(None) && s.cancel(Some("again")));
     /// assert_eq!(s.cancelling(), 2);
     /// ```
@@ -191,8 +191,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.abort(Some("now")));
     /// assert_eq!(s.uncancel(), 0);
     /// ```
@@ -216,8 +216,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// s.cancel(None);
     /// assert!(!s.cancelled()); // only requested
     /// ```
@@ -229,8 +229,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(!s.done());
     /// ```
     pub fn done(&self) -> bool {
@@ -241,8 +241,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert_eq!(s.cancelling(), 0);
     /// ```
     pub fn cancelling(&self) -> u32 {
@@ -253,8 +253,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// s.cancel(None);
     /// assert_eq!(s.uncancel(), 0);
     /// assert_eq!(s.uncancel(), 0);
@@ -267,8 +267,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(Some("n".into()), Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(Some("n".into()), Arc::new(E));
     /// assert_eq!(s.name(), "n");
     /// ```
     pub fn name(&self) -> String {
@@ -279,8 +279,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// s.set_name("Renamed");
     /// assert_eq!(s.name(), "Renamed");
     /// ```
@@ -301,8 +301,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<u8> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.result().unwrap_err().is_invalid_state());
     /// ```
     pub fn result(&self) -> Result<T, TaskError>
@@ -322,8 +322,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<u8> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.take_result().unwrap_err().is_invalid_state());
     /// ```
     pub fn take_result(&self) -> Result<T, TaskError> {
@@ -355,8 +355,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<u8> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.exception().unwrap_err().is_invalid_state());
     /// ```
     pub fn exception(&self) -> Result<Option<Failure>, TaskError> {
@@ -369,9 +369,9 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// use aiotask_core::backend::ScheduleAction;
-    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// let s: aiotask_core::backend::TaskContract<u8> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// // A new task's first step is queued already.
     /// assert_eq!(s.on_wake(), ScheduleAction::Nothing);
     /// ```
@@ -383,8 +383,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<u8> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<u8> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.word().load().is_scheduled());
     /// ```
     pub fn word(&self) -> &TaskWord {
@@ -545,8 +545,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// s.report_drop_panic("bad finally".into());
     /// ```
     pub fn report_drop_panic(&self, message: String) {
@@ -566,8 +566,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(None, Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
     /// assert!(s.destroy_pending());
     /// assert!(s.cancelled());
     /// assert!(!s.destroy_pending());
@@ -702,8 +702,8 @@ impl<T: Send + 'static> Shared<T> {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # struct E; impl aiotask_core::backend::Env for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
-    /// let s: aiotask_core::backend::Shared<()> = aiotask_core::backend::Shared::new(Some("W".into()), Arc::new(E));
+    /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
+    /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(Some("W".into()), Arc::new(E));
     /// assert_eq!(s.repr(), "<Task pending name='W'>");
     /// ```
     pub fn repr(&self) -> String {
@@ -798,7 +798,7 @@ fn first_cancellation(awaited: &Awaited) -> Option<CancelledError> {
     })
 }
 
-impl<T: Send + 'static> Drop for Shared<T> {
+impl<T: Send + 'static> Drop for TaskContract<T> {
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         let never_retrieved = match (st.log_traceback, &st.phase) {
@@ -820,7 +820,7 @@ impl<T: Send + 'static> Drop for Shared<T> {
     }
 }
 
-impl<T: Send + 'static> std::fmt::Debug for Shared<T> {
+impl<T: Send + 'static> std::fmt::Debug for TaskContract<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.repr())
     }
