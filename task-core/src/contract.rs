@@ -1,4 +1,4 @@
-//! [`TaskContract`]: one task's contract state behind a lock, its value slot, and
+//! [`Contract`] (`TaskContract` for a backend): one task's contract state behind a lock, its value slot, and
 //! the actions the transitions ask for (wake, forward, dispatch, report).
 //!
 //! No user code runs under the state lock: callbacks, handlers, wakers of
@@ -16,9 +16,8 @@ use aiotask_api::{
 };
 
 use crate::awaited::Awaited;
-use crate::done_list::{DoneEntries, DoneEntry, DoneList, drop_callback, drop_entries};
+use crate::done_list::{DoneEntries, DoneEntry, DoneList, ListOwner, drop_callback, drop_entries};
 use crate::forward;
-use crate::handle::Task;
 use crate::name::TaskName;
 use crate::services::LoopServices;
 use crate::state::{AbortAction, CancelAction, Phase, State, StepStart, SuspendAction, Suspension};
@@ -67,16 +66,16 @@ impl<T> Copy for Reader<T> {}
 /// assert_eq!(contract.cancelling(), 1);
 /// assert_eq!(contract.name(), "demo");
 /// ```
-pub struct TaskContract<T: Send + 'static> {
+pub struct Contract<T: Send + 'static, H> {
     /// The hot word (`word.rs`): the step sub-state and native's scheduling.
     word: TaskWord,
     id: TaskId,
     env: Arc<dyn LoopServices>,
-    state: Mutex<State<Task<T>>>,
+    state: Mutex<State<H>>,
     value: ValueSlot<T>,
 }
 
-impl<T: Send + 'static> TaskContract<T> {
+impl<T: Send + 'static, H> Contract<T, H> {
     /// A pending, not-started task named `name` (or the next `Task-N`).
     ///
     /// ```
@@ -95,7 +94,7 @@ impl<T: Send + 'static> TaskContract<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<Task<T>>> {
+    fn lock(&self) -> MutexGuard<'_, State<H>> {
         // A panic never happens while the lock is held (no user code runs
         // under it), so poisoning cannot leave a half-made transition.
         lock(&self.state)
@@ -469,7 +468,10 @@ impl<T: Send + 'static> TaskContract<T> {
 
     /// The terminal transition: stores the outcome and dispatches the done
     /// list through the loop's `call_soon`.
-    pub(crate) fn complete(&self, handle: &Task<T>, outcome: Result<T, TaskError>) {
+    pub(crate) fn complete(&self, handle: &H, outcome: Result<T, TaskError>)
+    where
+        H: ListOwner,
+    {
         let (entries, discarded, lost_failure, released) = {
             let mut st = self.lock();
             let done = st.transition_to_complete(outcome);
@@ -514,7 +516,10 @@ impl<T: Send + 'static> TaskContract<T> {
         }
     }
 
-    fn dispatch(&self, handle: &Task<T>, entries: DoneEntries<Task<T>>) {
+    fn dispatch(&self, handle: &H, entries: DoneEntries<H>)
+    where
+        H: ListOwner,
+    {
         if entries.is_empty() {
             return;
         }
@@ -528,6 +533,15 @@ impl<T: Send + 'static> TaskContract<T> {
             return;
         }
         self.env.call_soon(DoneList::job(handle.clone(), entries));
+    }
+
+    /// Reports that one of this task's done callbacks panicked (the panic
+    /// was contained; done-list rule D2).
+    pub(crate) fn report_callback_panic(&self, failure: Failure) {
+        self.env.report(
+            self.report_about(ReportKind::CallbackPanicked)
+                .with_failure(failure),
+        );
     }
 
     /// Drops a value of the user's (value rule V4), reporting a panic of
@@ -588,7 +602,10 @@ impl<T: Send + 'static> TaskContract<T> {
     }
 
     /// `add_done_callback` (spec §1.15); `handle` is what the callback receives.
-    pub(crate) fn add_done_callback(&self, handle: &Task<T>, callback: DoneCallback<Task<T>>) {
+    pub(crate) fn add_done_callback(&self, handle: &H, callback: DoneCallback<H>)
+    where
+        H: ListOwner,
+    {
         let mut st = self.lock();
         if st.is_done() && !self.word.transition_to_late_entry() {
             drop(st);
@@ -609,7 +626,7 @@ impl<T: Send + 'static> TaskContract<T> {
     }
 
     /// `remove_done_callback`: removes every entry of `callback`.
-    pub(crate) fn remove_done_callback(&self, callback: &DoneCallback<Task<T>>) -> usize {
+    pub(crate) fn remove_done_callback(&self, callback: &DoneCallback<H>) -> usize {
         let removed = {
             let mut st = self.lock();
             if st.is_done() {
@@ -798,7 +815,7 @@ fn first_cancellation(awaited: &Awaited) -> Option<CancelledError> {
     })
 }
 
-impl<T: Send + 'static> Drop for TaskContract<T> {
+impl<T: Send + 'static, H> Drop for Contract<T, H> {
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         let never_retrieved = match (st.log_traceback, &st.phase) {
@@ -820,7 +837,7 @@ impl<T: Send + 'static> Drop for TaskContract<T> {
     }
 }
 
-impl<T: Send + 'static> std::fmt::Debug for TaskContract<T> {
+impl<T: Send + 'static, H> std::fmt::Debug for Contract<T, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.repr())
     }

@@ -22,12 +22,25 @@
 //!   job ([`LoopServices::wake_soon`](crate::backend::LoopServices::wake_soon)), which puts
 //!   each awaiter's step where the job would have run it.
 
+use std::sync::Arc;
 use std::task::Waker;
 
-use aiotask_api::{DoneCallback, Failure, ReportKind, drop_quietly};
+use aiotask_api::{DoneCallback, Failure, drop_quietly};
 
-use crate::handle::Task;
-use crate::services::Job;
+use crate::services::{Job, LoopServices};
+
+/// What a done list needs of the handle its callbacks receive (the task's
+/// [`Task`](crate::Task)): where to report, and the loop to resume
+/// awaiters on. A trait, so that the contract and its done list are
+/// written without naming the handle type.
+pub(crate) trait ListOwner: Clone + Send + Sync + 'static {
+    /// The loop services of the task.
+    fn services(&self) -> &Arc<dyn LoopServices>;
+    /// Reports that one of the task's done callbacks panicked (D2).
+    fn report_callback_panic(&self, failure: Failure);
+    /// Reports that a destructor of the task's panicked (D4).
+    fn report_drop_panic(&self, message: String);
+}
 
 /// One entry of a done list: a callback, or an awaiter to wake. `key`
 /// tells a task's awaiters apart (unique per task, see
@@ -142,13 +155,13 @@ impl<H> FromIterator<DoneEntry<H>> for DoneEntries<H> {
 }
 
 /// A done list on its way through the loop's `call_soon` queue.
-pub(crate) struct DoneList<T: Send + 'static> {
-    handle: Task<T>,
-    entries: DoneEntries<Task<T>>,
+pub(crate) struct DoneList<H: ListOwner> {
+    handle: H,
+    entries: DoneEntries<H>,
 }
 
-impl<T: Send + 'static> DoneList<T> {
-    pub(crate) fn job(handle: Task<T>, entries: DoneEntries<Task<T>>) -> Job {
+impl<H: ListOwner> DoneList<H> {
+    pub(crate) fn job(handle: H, entries: DoneEntries<H>) -> Job {
         let mut list = Self { handle, entries };
         Box::new(move || {
             let entries = std::mem::take(&mut list.entries);
@@ -157,11 +170,11 @@ impl<T: Send + 'static> DoneList<T> {
     }
 }
 
-impl<T: Send + 'static> Drop for DoneList<T> {
+impl<H: ListOwner> Drop for DoneList<H> {
     fn drop(&mut self) {
-        let shared = self.handle.contract();
+        let handle = &self.handle;
         drop_entries(std::mem::take(&mut self.entries), &|m| {
-            shared.report_drop_panic(m)
+            handle.report_drop_panic(m)
         }); // D3
     }
 }
@@ -188,7 +201,7 @@ pub(crate) fn drop_callback<H>(callback: DoneCallback<H>, report: &dyn Fn(String
 }
 
 /// Runs a done list in order (D1, D2).
-fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>>) {
+fn run_entries<H: ListOwner>(handle: &H, entries: DoneEntries<H>) {
     let mut entries = entries.into_iter();
     while let Some(entry) = entries.next() {
         match entry {
@@ -196,20 +209,14 @@ fn run_entries<T: Send + 'static>(handle: &Task<T>, entries: DoneEntries<Task<T>
                 let call = std::panic::AssertUnwindSafe(|| cb.call(handle));
                 if let Err(payload) = std::panic::catch_unwind(call) {
                     // The failure owns the payload and drops it quietly.
-                    let failure = Failure::from_panic(payload);
-                    let shared = handle.contract();
-                    shared.services().report(
-                        shared
-                            .report_about(ReportKind::CallbackPanicked)
-                            .with_failure(failure),
-                    );
+                    handle.report_callback_panic(Failure::from_panic(payload));
                 }
-                drop_callback(cb, &|m| handle.contract().report_drop_panic(m)); // D4
+                drop_callback(cb, &|m| handle.report_drop_panic(m)); // D4
             }
             DoneEntry::Awaiter { waker, .. } => {
                 let rest: DoneEntries<_> = entries.collect();
                 let then = (!rest.is_empty()).then(|| DoneList::job(handle.clone(), rest));
-                handle.contract().services().wake_inline(waker, then);
+                handle.services().wake_inline(waker, then);
                 return;
             }
         }

@@ -11,7 +11,15 @@ use aiotask_api::{
 };
 
 use crate::context::{CatchCancel, env_identity, with_frame};
-use crate::contract::{Reader, TaskContract};
+use crate::contract::{Contract, Reader};
+use crate::done_list::ListOwner;
+use crate::services::LoopServices;
+
+/// The contract state of one task whose done callbacks receive its
+/// [`Task`] handle: what every backend keeps in its task allocation (see
+/// the methods for what each answers). Written once in `contract.rs`
+/// over any handle type, so that the contract does not name the handle.
+pub type TaskContract<T> = Contract<T, Task<T>>;
 
 /// The handle of a backend's cell: how a backend makes the [`Task`] it
 /// hands out.
@@ -214,6 +222,20 @@ impl<T: Send + 'static> Clone for Task<T> {
         Self {
             cell: self.cell.clone(),
         }
+    }
+}
+
+impl<T: Send + 'static> ListOwner for Task<T> {
+    fn services(&self) -> &Arc<dyn LoopServices> {
+        self.contract().services()
+    }
+
+    fn report_callback_panic(&self, failure: Failure) {
+        self.contract().report_callback_panic(failure);
+    }
+
+    fn report_drop_panic(&self, message: String) {
+        self.contract().report_drop_panic(message);
     }
 }
 

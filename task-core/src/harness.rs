@@ -15,7 +15,7 @@ use crate::handle::Task;
 use crate::state::StepStart;
 
 /// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
-/// which must call [`TaskContract::on_wake`](crate::backend::TaskContract::on_wake) and
+/// which must call [`TaskContract::on_wake`](crate::backend::Contract::on_wake) and
 /// reschedule the task when told to), delivering a requested cancellation as CPython does.
 ///
 /// Returns `Ready` once the task is done; `body` is then `None` (dropped on
@@ -125,7 +125,7 @@ where
 /// destructor that panics, and a panic payload whose own destructor panics:
 /// a body's `finally` may fail, the loop may not. Returns the panic's
 /// message, for the backend to report with
-/// [`TaskContract::report_drop_panic`](crate::backend::TaskContract::report_drop_panic).
+/// [`TaskContract::report_drop_panic`](crate::backend::Contract::report_drop_panic).
 ///
 /// ```
 /// struct Loud;

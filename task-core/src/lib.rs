@@ -87,7 +87,7 @@ mod word;
 ///   (with [`forward_dyn_task!`](crate::forward_dyn_task)) for it, and makes
 ///   handles with [`task_from_cell`](backend::task_from_cell);
 /// * polls the body through [`poll_step`](backend::poll_step) with a waker
-///   that calls [`TaskContract::on_wake`](backend::TaskContract::on_wake) and
+///   that calls [`TaskContract::on_wake`](backend::Contract::on_wake) and
 ///   reschedules the task when it answers
 ///   [`ScheduleAction::Enqueue`](backend::ScheduleAction::Enqueue) (once
 ///   per step at most: the hot word, [`TaskWord`](backend::TaskWord), keeps
@@ -106,15 +106,14 @@ mod word;
 /// for asyncio's tick rules over their own timer, and a
 /// [`HostedLatch`](backend::HostedLatch) for `run_until_complete` to block on.
 pub mod backend {
-    pub use crate::ambient::{
-        ServicesGuard, enter_services, running_hosted_owner, running_services,
-    };
-    pub use crate::contract::TaskContract;
-    pub use crate::handle::{TaskCell, contract, task_from_cell};
+    pub use crate::ambient::{ServicesGuard, enter_services, running_services};
+    pub use crate::contract::Contract;
+    pub use crate::handle::{TaskCell, TaskContract, contract, task_from_cell};
     pub use crate::harness::{drop_body, poll_step};
     pub use crate::hosting::{
         CallbackQueue, Dispatcher, Hosted, HostedCell, HostedDispatcher, HostedLatch,
         HostedLatchSetter, HostedLatchWait, HostedServices, HostedSleep, HostedYield,
+        running_hosted_owner,
     };
     pub use crate::name::next_default_name;
     pub use crate::reporter::Reporter;

@@ -12,8 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
 
-use crate::contract::TaskContract;
-use crate::handle::{Task, TaskCell};
+use crate::handle::{Task, TaskCell, TaskContract};
 use crate::harness::poll_step;
 use crate::services::LoopServices;
 use crate::word::ScheduleAction;

@@ -19,5 +19,5 @@ pub(crate) mod time;
 pub use cell::{Hosted, HostedCell};
 pub use latch::{HostedLatch, HostedLatchSetter, HostedLatchWait};
 pub use queue::{CallbackQueue, Dispatcher};
-pub use services::{HostedDispatcher, HostedServices};
+pub use services::{HostedDispatcher, HostedServices, running_hosted_owner};
 pub use time::{HostedSleep, HostedYield};

@@ -223,3 +223,26 @@ impl fmt::Debug for HostedDispatcher {
             .finish()
     }
 }
+
+/// The owner of the running loop's env, when that env is a
+/// [`HostedServices`](crate::backend::HostedServices) whose owner is an `O` (rule A3):
+/// how a hosted backend finds its own handle's state.
+///
+/// ```
+/// use std::sync::Arc;
+/// use aiotask_core::backend::{HostedServices, enter_services, running_hosted_owner};
+/// struct Mine;
+/// let env = Arc::new(HostedServices::new());
+/// let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(Mine);
+/// env.set_owner(Arc::downgrade(&owner));
+/// let _entered = enter_services(env);
+/// assert!(running_hosted_owner::<Mine>().is_some());
+/// assert!(running_hosted_owner::<u8>().is_none());
+/// ```
+pub fn running_hosted_owner<O: std::any::Any + Send + Sync>() -> Option<Arc<O>> {
+    let owner = crate::ambient::running_services()?
+        .downcast::<HostedServices>()
+        .ok()?
+        .owner()?;
+    owner.downcast::<O>().ok()
+}
