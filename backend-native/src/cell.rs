@@ -39,16 +39,31 @@
 //!    the future in place. So a `Pin<&mut Option<F>>` made from it upholds
 //!    the pinning contract.
 //! 4. **Dropped on the loop thread.** Once `COMPLETE` is set the stage is
-//!    `None` and stays so. Every task that is not complete is held by the
+//!    `None` and stays so (the step that completes a task drops its body
+//!    before the transition that ends the step and sets `COMPLETE`;
+//!    `destroy` and a refused spawn set it, then drop the body, on a task
+//!    nothing else can reach). Every task that is not complete is held by the
 //!    loop's live registry (which only the loop thread touches), or is
 //!    queued to join it (`Ready::Spawn`, created off the loop thread); the
 //!    runtime's `Drop` ends both through `destroy` on the loop thread
 //!    (`event_loop::close`, which refuses new tasks first). So when the last `Arc` goes away on any
 //!    thread, `stage` holds no future and dropping the cell drops no `F`.
 //!    This is what makes the cell `Send + Sync` for any `F`.
+//!
+//! One more rule is about the cell itself, not `stage`:
+//!
+//! 5. **A step reaches its cell through its own handle.** `run` is handed
+//!    the queue entry's `Arc` by value and turns it into the step's
+//!    [`Task`](aiotask_core::Task) handle (`Arc::into_raw`, then
+//!    `Arc::from_raw`: no reference count taken); it reaches the cell
+//!    through a second `Arc` made from the same pointer and held in a
+//!    `ManuallyDrop`, never dropped, so it counts no reference. The handle
+//!    is a local of `run`, dropped only when `run` returns, after the last
+//!    use of the view, so the view always points into a live allocation.
 
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -126,11 +141,21 @@ where
         if self.contract.word().transition_to_running() == RunAction::Skip {
             return;
         }
-        let task = aiotask_core::backend::task_from_cell(self.clone());
-        // Borrowed from `self`: no reference count taken for the step; a
-        // clone of it (a timer's, an awaited task's) takes its own.
-        let waker = futures_task::waker_ref(&self);
-        let poll = self.stage.with_mut(|stage| {
+        let ptr = Arc::into_raw(self);
+        // SAFETY: rule 5: `ptr` comes from `Arc::into_raw` just above; this
+        // takes back the reference it gave up, for the step's handle.
+        let owned = unsafe { Arc::from_raw(ptr) };
+        // SAFETY: rule 5: a view of the same allocation that is never
+        // dropped, so it neither takes nor gives back a reference; `task`,
+        // which owns `owned`, keeps the allocation alive while it is used.
+        let this = ManuallyDrop::new(unsafe { Arc::from_raw(ptr) });
+        // The queue entry's reference is the step's handle: none is counted
+        // for the step.
+        let task = aiotask_core::backend::task_from_cell(owned);
+        // Borrowed: a clone of it (a timer's, an awaited task's) counts its
+        // own reference.
+        let waker = futures_task::waker_ref(&this);
+        let poll = this.stage.with_mut(|stage| {
             // SAFETY: rule 1: `run` is called by the loop's tick on the loop
             // thread; rule 2: we hold `RUNNING` (just taken) until the step
             // is over; rule 3: the cell is pinned in its `Arc`.
@@ -138,8 +163,12 @@ where
         });
         match poll {
             Poll::Ready(()) => {
-                let _ = self.contract.word().transition_to_complete();
-                self.event_loop.unregister(self.key.load(Ordering::Relaxed));
+                // A step that completed the task set `COMPLETE` as it ended;
+                // one that found it done (a stale entry) did not.
+                if !this.contract.word().load().is_complete() {
+                    let _ = this.contract.word().transition_to_complete();
+                }
+                this.event_loop.unregister(this.key.load(Ordering::Relaxed));
             }
             // The step's end gave `RUNNING` back (rule 2).
             Poll::Pending => {}

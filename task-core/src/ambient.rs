@@ -54,6 +54,25 @@ pub fn enter_services(env: Arc<dyn LoopServices>) -> ServicesGuard {
     ServicesGuard { entered }
 }
 
+/// [`enter_services`], unless `env` is already the innermost entry (rule
+/// A2: entering it again would change nothing): then nothing is pushed and
+/// no reference is counted. Native enters its env for its whole `drive`,
+/// so a step that drops a body there enters nothing.
+pub(crate) fn enter_services_unless_current(env: &Arc<dyn LoopServices>) -> ServicesGuard {
+    let frames = crate::context::frame_count();
+    let current = CURRENT
+        .try_with(|c| {
+            c.borrow()
+                .last()
+                .is_some_and(|e| e.frames_below >= frames && Arc::ptr_eq(&e.env, env))
+        })
+        .unwrap_or(false);
+    if current {
+        return ServicesGuard { entered: false };
+    }
+    enter_services(env.clone())
+}
+
 /// The env of the loop running on this thread, if any (rule A1).
 ///
 /// ```

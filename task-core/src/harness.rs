@@ -46,7 +46,7 @@ where
     let drop_it = |body: Pin<&mut Option<F>>| {
         // Ambient rule A1: a body's destructors (its `finally`) see the
         // loop too, though no frame is pushed to drop it.
-        let _running = crate::ambient::enter_services(shared.services().clone());
+        let _running = crate::ambient::enter_services_unless_current(shared.services());
         if let Some(message) = drop_body(body) {
             shared.report_drop_panic(message);
         }
