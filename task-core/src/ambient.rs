@@ -58,6 +58,7 @@ pub fn enter_services(env: Arc<dyn LoopServices>) -> ServicesGuard {
 /// A2: entering it again would change nothing): then nothing is pushed and
 /// no reference is counted. Native enters its env for its whole `drive`,
 /// so a step that drops a body there enters nothing.
+#[inline]
 pub(crate) fn enter_services_unless_current(env: &Arc<dyn LoopServices>) -> ServicesGuard {
     let frames = crate::context::frame_count();
     let current = CURRENT

@@ -59,6 +59,7 @@ impl PendingJoins {
     /// Records the join `key` on `task`; returns the entry it replaced
     /// (the same join polled twice), for the caller to drop outside any
     /// borrow.
+    #[inline]
     pub(crate) fn insert(&mut self, task: AnyTask, key: u64) -> Option<AnyTask> {
         if let Some(slot) = self.slot_mut(task.id(), key) {
             return Some(std::mem::replace(slot, task));
@@ -73,6 +74,7 @@ impl PendingJoins {
 
     /// Forgets the join `key` on task `id` (dropped in this step); returns
     /// its task.
+    #[inline]
     pub(crate) fn remove(&mut self, id: TaskId, key: u64) -> Option<AnyTask> {
         let is_it = |(t, k): &(AnyTask, u64)| *k == key && t.id() == id;
         if self.first.as_ref().is_some_and(is_it) {
@@ -86,6 +88,7 @@ impl PendingJoins {
         Some(self.rest.remove(at).0)
     }
 
+    #[inline]
     fn slot_mut(&mut self, id: TaskId, key: u64) -> Option<&mut AnyTask> {
         self.first
             .iter_mut()
@@ -95,6 +98,7 @@ impl PendingJoins {
     }
 
     /// What the suspension awaits: each task once.
+    #[inline]
     pub(crate) fn into_awaited(self) -> Option<Awaited> {
         let (first, _) = self.first?;
         if self.rest.is_empty() {

@@ -39,6 +39,7 @@ pub(crate) struct Cold {
 }
 
 impl Cold {
+    #[inline]
     fn field(&self, field: Field) -> &Option<Arc<str>> {
         match field {
             Field::Name => &self.name,
@@ -48,6 +49,7 @@ impl Cold {
         }
     }
 
+    #[inline]
     fn field_mut(&mut self, field: Field) -> &mut Option<Arc<str>> {
         match field {
             Field::Name => &mut self.name,
@@ -64,6 +66,7 @@ pub(crate) struct ColdSlot(Option<Box<Cold>>);
 
 impl ColdSlot {
     /// The field now (a clone of the `Arc`: no copy of the text).
+    #[inline]
     pub(crate) fn get(&self, field: Field) -> Option<Arc<str>> {
         self.0
             .as_deref()
@@ -72,11 +75,19 @@ impl ColdSlot {
 
     /// Sets the field; `None` into a block never allocated allocates
     /// nothing (rule C1). Returns what it replaced.
+    #[inline]
     pub(crate) fn set(&mut self, field: Field, value: Option<Arc<str>>) -> Option<Arc<str>> {
-        match (&mut self.0, value) {
-            (None, None) => None,
-            (Some(block), value) => std::mem::replace(block.field_mut(field), value),
-            (slot @ None, value) => {
+        if value.is_none() && self.0.is_none() {
+            return None;
+        }
+        self.set_in_block(field, value)
+    }
+
+    #[cold]
+    fn set_in_block(&mut self, field: Field, value: Option<Arc<str>>) -> Option<Arc<str>> {
+        match &mut self.0 {
+            Some(block) => std::mem::replace(block.field_mut(field), value),
+            slot @ None => {
                 let mut block = Box::<Cold>::default();
                 *block.field_mut(field) = value;
                 *slot = Some(block);
@@ -86,6 +97,7 @@ impl ColdSlot {
     }
 
     /// Takes the field out, leaving `None`.
+    #[inline]
     pub(crate) fn take(&mut self, field: Field) -> Option<Arc<str>> {
         self.0
             .as_deref_mut()
@@ -93,6 +105,7 @@ impl ColdSlot {
     }
 
     /// Keeps `error` as one bit in `kept` and its message in `field`.
+    #[inline]
     pub(crate) fn keep_cancel(
         &mut self,
         kept: &mut bool,
@@ -104,6 +117,7 @@ impl ColdSlot {
     }
 
     /// Takes out an error kept by [`keep_cancel`](Self::keep_cancel).
+    #[inline]
     pub(crate) fn take_cancel(&mut self, kept: &mut bool, field: Field) -> Option<CancelledError> {
         if !std::mem::take(kept) {
             return None;

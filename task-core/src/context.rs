@@ -32,6 +32,7 @@ pub(crate) struct Frame {
 }
 
 /// The identity of a loop's environment, comparable across tasks.
+#[inline]
 pub(crate) fn env_identity(env: &std::sync::Arc<dyn crate::services::LoopServices>) -> usize {
     std::sync::Arc::as_ptr(env).cast::<()>().addr()
 }
@@ -40,10 +41,12 @@ crate::thread_local_shim! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
 }
 
+#[inline]
 pub(crate) fn push_frame(frame: Frame) {
     FRAMES.with(|f| f.borrow_mut().push(frame));
 }
 
+#[inline]
 pub(crate) fn pop_frame() -> Frame {
     FRAMES.with(|f| {
         f.borrow_mut()
@@ -54,6 +57,7 @@ pub(crate) fn pop_frame() -> Frame {
 
 /// How many step frames this thread has now (nested steps: a loop driven
 /// from inside another's step).
+#[inline]
 pub(crate) fn frame_count() -> usize {
     FRAMES.try_with(|f| f.borrow().len()).unwrap_or(0)
 }

@@ -213,15 +213,18 @@ impl<H> State<H> {
     }
 
     /// `_cancel_message`.
+    #[inline]
     pub(crate) fn cancel_message(&self) -> Option<Arc<str>> {
         self.cold.get(Field::CancelMessage)
     }
 
+    #[inline]
     fn set_cancel_message(&mut self, msg: Option<&str>) {
         let _ = self.cold.set(Field::CancelMessage, msg.map(Arc::from));
     }
 
     /// Hands a cancellation to the awaited leaf (it cannot be revoked now).
+    #[inline]
     fn hand_to_leaf(&mut self, error: CancelledError) {
         let mut handed = false;
         self.cold
@@ -230,11 +233,13 @@ impl<H> State<H> {
     }
 
     /// Keeps `_cancelled_exc` (rule C1: no message, no allocation).
+    #[inline]
     fn keep_cancelled_exc(&mut self, error: Option<CancelledError>) {
         self.cold
             .keep_cancel(&mut self.exc_kept, Field::ExcMessage, error);
     }
 
+    #[inline]
     pub(crate) fn is_done(&self) -> bool {
         !matches!(self.phase, Phase::Pending)
     }
@@ -387,6 +392,7 @@ impl<H> State<H> {
     /// keeps an `exc` that is already a `CancelledError`).
     ///
     /// `first_step`: the body never ran (the hot word said NOT STARTED).
+    #[inline]
     pub(crate) fn transition_to_running(
         &mut self,
         awaited_cancel: Option<CancelledError>,
@@ -434,6 +440,7 @@ impl<H> State<H> {
     ///
     /// `woken`: the task was woken during the step (the hot word's end of
     /// step found `SCHEDULED`): it is WOKEN, not SUSPENDED.
+    #[inline]
     pub(crate) fn transition_to_suspended(
         &mut self,
         awaited: Option<Awaited>,
@@ -484,6 +491,7 @@ impl<H> State<H> {
     }
 
     /// The terminal transition of a step that returned (spec §1.4).
+    #[inline]
     pub(crate) fn transition_to_complete<T>(
         &mut self,
         outcome: Result<T, TaskError>,
@@ -555,6 +563,7 @@ impl<H> State<H> {
         self.finish_common()
     }
 
+    #[inline]
     fn finish_common(&mut self) -> (DoneEntries<H>, Released) {
         let waiter = match std::mem::replace(&mut self.waiter, Waiter::None) {
             tasks @ Waiter::Tasks(_) => Some(tasks),

@@ -93,23 +93,28 @@ pub struct Snapshot(usize);
 
 impl Snapshot {
     /// Woken since its last step began (native: queued).
+    #[inline]
     pub fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
     /// A step is in progress.
+    #[inline]
     pub fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
     /// The body is gone for good.
+    #[inline]
     pub fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
     /// The first step began.
+    #[inline]
     pub fn is_started(self) -> bool {
         self.0 & STARTED != 0
     }
 
     /// The asyncio sub-state this snapshot shows (see the module's table).
+    #[inline]
     pub(crate) fn sub(self) -> SubState {
         if self.is_running() {
             SubState::Running
@@ -160,6 +165,7 @@ pub enum RunAction {
 mod decide {
     use super::*;
 
+    #[inline]
     pub(super) fn notified(cur: usize) -> Option<usize> {
         if cur & (SCHEDULED | COMPLETE) != 0 {
             return None;
@@ -167,6 +173,7 @@ mod decide {
         Some(cur | SCHEDULED)
     }
 
+    #[inline]
     pub(super) fn running(cur: usize) -> usize {
         assert!(cur & SCHEDULED != 0, "a dequeued task was scheduled");
         assert!(cur & RUNNING == 0, "one step at a time");
@@ -177,6 +184,7 @@ mod decide {
         }
     }
 
+    #[inline]
     pub(super) fn step_started(cur: usize) -> usize {
         if cur & RUNNING != 0 {
             // Rule W3: the backend took RUNNING at dequeue.
@@ -212,10 +220,12 @@ impl TaskWord {
     }
 
     /// The word now.
+    #[inline]
     pub fn load(&self) -> Snapshot {
         Snapshot(self.word.load(Ordering::Acquire))
     }
 
+    #[inline]
     fn update(&self, f: impl Fn(usize) -> Option<usize>) -> Result<usize, usize> {
         self.word
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, f)
@@ -223,6 +233,7 @@ impl TaskWord {
 
     /// A wake of the task's waker (rule W2: no lock): mark it woken unless
     /// it was woken since its step began, or is complete.
+    #[inline]
     pub fn transition_to_notified(&self) -> ScheduleAction {
         match self.update(decide::notified) {
             Ok(_) => ScheduleAction::Enqueue,
@@ -237,6 +248,7 @@ impl TaskWord {
     ///
     /// When the task was not scheduled or is running: a queue holding two
     /// entries for one task is a backend bug.
+    #[inline]
     pub fn transition_to_running(&self) -> RunAction {
         let prev = Snapshot(
             self.update(|cur| Some(decide::running(cur)))
@@ -251,6 +263,7 @@ impl TaskWord {
 
     /// The body is gone: set `COMPLETE` (and drop `RUNNING` if held).
     /// Returns whether it was already complete.
+    #[inline]
     pub fn transition_to_complete(&self) -> bool {
         let prev = self
             .update(|cur| Some((cur | COMPLETE) & !RUNNING))
@@ -260,6 +273,7 @@ impl TaskWord {
 
     /// A step begins (under the contract's lock). Returns the snapshot
     /// before: whether this is the first step.
+    #[inline]
     pub(crate) fn transition_to_step_started(&self) -> Snapshot {
         let now = self.load();
         if now.is_running() && now.is_started() {
@@ -278,6 +292,7 @@ impl TaskWord {
     /// its body already dropped: give up `RUNNING`, set `COMPLETE` and,
     /// when its done list is not empty, mark it being handed to the loop
     /// (rule W4); one RMW.
+    #[inline]
     pub(crate) fn transition_to_step_completed(&self, dispatching: bool) {
         let set = if dispatching { DISPATCHING } else { 0 };
         let _ = self.update(|cur| Some((cur & !RUNNING) | COMPLETE | set));
@@ -286,6 +301,7 @@ impl TaskWord {
     /// An entry is added to a done task (under the contract's lock): `true`
     /// when it joins the list being dispatched (`LATE` set), `false` when
     /// that list was handed over and the entry must queue itself (rule W4).
+    #[inline]
     pub(crate) fn transition_to_late_entry(&self) -> bool {
         self.update(|cur| (cur & DISPATCHING != 0).then_some(cur | LATE))
             .is_ok()
@@ -293,12 +309,14 @@ impl TaskWord {
 
     /// The completer handed its list over (no lock): `true` when the
     /// dispatch is over, `false` when late entries wait (rule W4).
+    #[inline]
     pub(crate) fn transition_to_dispatched(&self) -> bool {
         self.update(|cur| (cur & LATE == 0).then_some(cur & !DISPATCHING))
             .is_ok()
     }
 
     /// The completer takes the late entries (under the contract's lock).
+    #[inline]
     pub(crate) fn take_late_entries(&self) {
         let _ = self.word.fetch_and(!LATE, Ordering::AcqRel);
     }
@@ -306,6 +324,7 @@ impl TaskWord {
     /// A step ends (under the contract's lock): give up `RUNNING`. Returns
     /// the snapshot before: `SCHEDULED` there means the task was woken
     /// during the step (it is WOKEN now, not SUSPENDED).
+    #[inline]
     pub(crate) fn transition_to_step_ended(&self) -> Snapshot {
         Snapshot(self.word.fetch_and(!RUNNING, Ordering::AcqRel))
     }
