@@ -51,6 +51,7 @@
 #![doc(test(attr(deny(warnings, rust_2018_idioms), allow(dead_code))))]
 
 mod ambient;
+mod api_task;
 mod awaited;
 mod cold;
 mod context;
@@ -60,6 +61,7 @@ mod forward;
 mod handle;
 mod harness;
 mod hosting;
+mod join;
 mod name;
 mod reporter;
 mod repr;
@@ -124,7 +126,8 @@ pub mod backend {
 }
 
 pub use context::{CatchCancel, CatchCancelExt, catch_cancel, current_task};
-pub use handle::{CatchJoin, Join, Task};
+pub use handle::Task;
+pub use join::{CatchJoin, Join};
 
 #[doc(hidden)]
 pub mod __private {
