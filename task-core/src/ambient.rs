@@ -9,7 +9,7 @@
 //!   enters the env explicitly where it drops a body (its destructors are
 //!   the body's `finally`). A backend enters its env
 //!   wherever it runs done callbacks and `call_soon` jobs (native: for its
-//!   whole `drive`; hosted runtimes: the [`HostedDispatcher`](crate::HostedDispatcher)
+//!   whole `drive`; hosted runtimes: the [`HostedDispatcher`](crate::backend::HostedDispatcher)
 //!   does it per batch). Outside those, no loop is running here.
 //! * **A2. Innermost wins.** Entries nest (a loop driven from a callback of
 //!   another); the last one entered is current, and leaving restores the

@@ -26,7 +26,7 @@ pub(crate) struct Frame {
     pub(crate) armed_depth: u32,
     /// The joins this step polled and left pending: the tasks it awaits.
     pub(crate) awaited: PendingJoins,
-    /// Which loop runs this step: the address of the task's [`LoopServices`], an
+    /// Which loop runs this step: the address of the task's [`LoopServices`](crate::backend::LoopServices), an
     /// identity only (see [`env_identity`]).
     pub(crate) env: usize,
 }

@@ -20,6 +20,58 @@
 //! what the caller must do next (wake the task, forward a cancel, dispatch
 //! callbacks). Nothing here locks, wakes or calls user code, so the rules can
 //! be read, and tested, on their own.
+//!
+//! # The protocol
+//!
+//! How a cancellation travels and how a task ends, written once; the
+//! transitions below cite these rules, and the rules of the other modules
+//! are listed after them.
+//!
+//! * **P1. A request is counted, then routed by sub-state** (spec §1.7,
+//!   [`State::transition_to_cancel_requested`], [`State::route_cancel`]).
+//!   A done task refuses it (and stops logging its failure). Otherwise it
+//!   is counted (`cancelling()`, saturating), then: an aborted task needs
+//!   nothing more; a SUSPENDED task awaiting tasks forwards it to them (the
+//!   cancel walk, rules F1–F5 of `forward.rs`); a SUSPENDED task awaiting a
+//!   leaf hands it to the leaf once (the error carries this first message
+//!   and cannot be revoked) and is woken; anything else sets `must_cancel`
+//!   with the latest message, and a SUSPENDED task is woken to receive it.
+//! * **P2. A refused forward is routed again by the suspension it was made
+//!   in** ([`Suspension`], compared by [`State::route_cancel`]): still in
+//!   that suspension, the task only keeps `must_cancel` (the done list of
+//!   the task that refused holds its wake-up, as asyncio's `__wakeup` is
+//!   already queued); moved on since, it is routed afresh as P1 says,
+//!   without being counted again.
+//! * **P3. What the next step throws in** (spec §1.4,
+//!   [`State::transition_to_running`]): the error handed to the leaf; else,
+//!   with `must_cancel`, the `CancelledError` of the awaited task when it
+//!   ended cancelled, else the kept one (handed out once), else a new one
+//!   with the cancel's message; an abort throws its own error whatever
+//!   else is pending.
+//! * **P4. Where it is thrown: the delivery depth.** The error goes to the
+//!   innermost `catch_cancel` that was active at the suspension
+//!   (`catch_depth`); at depth 0 (the first step, an abort, or no scope)
+//!   the body is dropped and the task ends cancelled. A delivery the body
+//!   did not reach is made again at the next step, to the scope active
+//!   then ([`State::redeliver`]).
+//! * **P5. A cancel that arrives during a step is handed on at its end**
+//!   ([`State::transition_to_suspended`]): to the tasks the body now awaits
+//!   (a forward), to the leaf (handed, and the task woken), or, awaiting
+//!   nothing, by waking the task.
+//! * **P6. `uncancel()` to zero revokes only what was not handed on**
+//!   (3.13, [`State::transition_uncancel`]): it clears `must_cancel`, never
+//!   an error handed to a leaf, never an abort.
+//! * **P7. How a task ends** ([`State::transition_to_complete`]): an
+//!   accepted cancel wins over a returned value (the value is dropped
+//!   outside the lock), an abort wins over everything, a raised
+//!   `CancelledError` is kept and handed out once; the done list is taken
+//!   whole and dispatched by the caller.
+//!
+//! The rest of the protocol lives with the code it governs: the cancel
+//! walk (F1–F5, `forward.rs`), the done order (D1–D5, `done_list.rs`), the
+//! hot word and its lock-free changes (W1–W4, `word.rs`), the value slot
+//! (V1–V5, `value.rs`), the running loop (A1–A3, `ambient.rs`) and the cold
+//! block (C1, `cold.rs`).
 
 use std::sync::Arc;
 use std::task::Waker;
@@ -244,7 +296,7 @@ impl<H> State<H> {
         !matches!(self.phase, Phase::Pending)
     }
 
-    /// `Task.cancel(msg)` (spec §1.7), up to the forwarding decision.
+    /// `Task.cancel(msg)` (spec §1.7), up to the forwarding decision (rule P1).
     pub(crate) fn transition_to_cancel_requested(
         &mut self,
         msg: Option<&str>,
@@ -290,8 +342,8 @@ impl<H> State<H> {
         }
     }
 
-    /// Where a counted cancel request goes: to the awaited task or leaf of
-    /// a suspended task, else `must_cancel` for its next step.
+    /// Where a counted cancel request goes (rules P1, P2): to the awaited
+    /// task or leaf of a suspended task, else `must_cancel` for its next step.
     ///
     /// `refused_in` is the suspension in which the request was forwarded to
     /// an awaited task that refused it because it is done. A task still in
@@ -352,7 +404,7 @@ impl<H> State<H> {
         }
     }
 
-    /// `uncancel()` with 3.13 semantics (spec §1.12).
+    /// `uncancel()` with 3.13 semantics (spec §1.12, rule P6).
     pub(crate) fn transition_uncancel(&mut self) -> u32 {
         if self.num_cancels > 0 {
             self.num_cancels -= 1;
@@ -384,7 +436,8 @@ impl<H> State<H> {
         }
     }
 
-    /// The prologue of a step (spec §1.4): decide what to throw in.
+    /// The prologue of a step (spec §1.4): decide what to throw in (rules
+    /// P3, P4).
     ///
     /// `awaited_cancel` is the `CancelledError` the awaited task ended with,
     /// read by the caller through [`Self::awaited_to_read`]: with a cancel
@@ -436,7 +489,8 @@ impl<H> State<H> {
         }
     }
 
-    /// The end of a step whose body returned `Pending` (spec §1.4, YIELD).
+    /// The end of a step whose body returned `Pending` (spec §1.4, YIELD;
+    /// rule P5).
     ///
     /// `woken`: the task was woken during the step (the hot word's end of
     /// step found `SCHEDULED`): it is WOKEN, not SUSPENDED.
@@ -484,13 +538,13 @@ impl<H> State<H> {
 
     /// A delivery the body did not reach (no `catch_cancel` at its depth
     /// was polled): deliver it again at the next step, to the catch scope
-    /// active at this suspension.
+    /// active at this suspension (rule P4).
     pub(crate) fn redeliver(&mut self, error: CancelledError, catch_depth: u32) {
         self.hand_to_leaf(error);
         self.catch_depth = catch_depth;
     }
 
-    /// The terminal transition of a step that returned (spec §1.4).
+    /// The terminal transition of a step that returned (spec §1.4, rule P7).
     #[inline]
     pub(crate) fn transition_to_complete<T>(
         &mut self,
