@@ -6,6 +6,7 @@
 //! ┌───────────────────────────────┐
 //! │ contract: aiotask_core::backend::TaskContract  │  the asyncio contract, and its hot
 //! │                               │  word: where the task is in the loop's hands
+//! │ self_ref: Weak<Self>          │  its own Arc, for a cancel's wake
 //! │ key: slot in the live registry│
 //! │ event_loop: Arc<LoopShared>   │  where wakes push the task
 //! │ stage: UnsafeCell<Option<F>>  │  the future, dropped in place when done
@@ -65,13 +66,13 @@ use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::Poll;
 
 use aiotask_api::TaskError;
 use aiotask_core::{
     Task,
-    backend::{TaskCell, TaskContract, drop_body, poll_step},
+    backend::{TaskCell, TaskContract, WakeTask, drop_body, poll_step},
 };
 
 use crate::event_loop::{LoopShared, Ready, Runnable};
@@ -80,6 +81,9 @@ use aiotask_core::backend::{RunAction, ScheduleAction};
 
 pub(crate) struct NativeCell<T: Send + 'static, F> {
     contract: TaskContract<T>,
+    /// The cell's own `Arc`, for a wake that has only `&self` (a cancel:
+    /// [`WakeTask`]) to queue the task with.
+    self_ref: Weak<Self>,
     key: AtomicUsize,
     event_loop: Arc<LoopShared>,
     stage: UnsafeCell<Option<F>>,
@@ -104,8 +108,9 @@ where
     /// Creates the task, registers it with the loop and queues its first
     /// step. On a closed loop the task ends at once as destroyed.
     pub(crate) fn spawn(event_loop: &Arc<LoopShared>, name: Option<String>, body: F) -> Task<T> {
-        let cell = Arc::new(Self {
+        let cell = Arc::new_cyclic(|self_ref| Self {
             contract: TaskContract::new(name, event_loop.clone()),
+            self_ref: self_ref.clone(),
             key: AtomicUsize::new(usize::MAX),
             event_loop: event_loop.clone(),
             stage: UnsafeCell::new(Some(body)),
@@ -199,17 +204,38 @@ where
     }
 }
 
-impl<T: Send + 'static, F: 'static> aiotask_api::DynTask for NativeCell<T, F> {
+impl<T, F> aiotask_api::DynTask for NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
+{
     aiotask_core::forward_dyn_task!(contract);
 }
 
 impl<T, F> TaskCell<T> for NativeCell<T, F>
 where
     T: Send + 'static,
-    F: 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn contract(&self) -> &TaskContract<T> {
         &self.contract
+    }
+}
+
+impl<T, F> WakeTask for NativeCell<T, F>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, TaskError>> + 'static,
+{
+    fn wake_task(&self) {
+        if self.contract.on_wake() == ScheduleAction::Enqueue {
+            // A task that can be woken is alive: a handle or the registry
+            // holds it, so the upgrade succeeds; a cell being dropped has
+            // no one left to wake it.
+            if let Some(this) = self.self_ref.upgrade() {
+                self.event_loop.schedule(Ready::Task(this));
+            }
+        }
     }
 }
 

@@ -63,7 +63,7 @@ impl<T> Copy for Reader<T> {}
 /// let env = Arc::new(Queue(Default::default(), Reporter::default()));
 /// let contract: TaskContract<u8> = TaskContract::new(Some("demo".into()), env);
 /// assert!(!contract.done());
-/// assert!(contract.cancel(Some("why")));
+/// assert!(contract.cancel(Some("why"), &|| {}));
 /// assert_eq!(contract.cancelling(), 1);
 /// assert_eq!(contract.name(), "demo");
 /// ```
@@ -128,25 +128,37 @@ impl<T: Send + 'static, H> Contract<T, H> {
 
     /// `cancel(msg)` (spec §1.7): `true` unless done; forwarded down the
     /// chain of awaited tasks by the cancel walk (`forward.rs`, rules F1–F5),
-    /// which needs no stack however long the chain.
+    /// which needs no stack however long the chain. `wake` wakes this task
+    /// when the request must be delivered now (its cell's
+    /// [`WakeTask`](crate::backend::WakeTask)), called with no lock held.
     ///
     /// ```
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
-    /// assert!(s.cancel(None) && s.cancel(Some("again")));
+    /// assert!(s.cancel(None, &|| {}) && s.cancel(Some("again"), &|| {}));
     /// assert_eq!(s.cancelling(), 2);
     /// ```
-    pub fn cancel(&self, msg: Option<&str>) -> bool {
-        let first = self.cancel_step(msg, CancelEntry::Request);
-        forward::walk(self.id, &|entry| self.cancel_step(msg, entry), msg, first)
+    pub fn cancel(&self, msg: Option<&str>, wake: &dyn Fn()) -> bool {
+        let first = self.cancel_step(msg, CancelEntry::Request, wake);
+        forward::walk(
+            self.id,
+            &|entry| self.cancel_step(msg, entry, wake),
+            msg,
+            first,
+        )
     }
 
     /// One step of the cancel walk at this task (rule F1): the request
     /// edits this task alone, and a forward is returned, not made.
     #[doc(hidden)]
-    pub fn cancel_step(&self, msg: Option<&str>, entry: CancelEntry) -> CancelStep {
-        let (action, waker) = {
+    pub fn cancel_step(
+        &self,
+        msg: Option<&str>,
+        entry: CancelEntry,
+        wake: &dyn Fn(),
+    ) -> CancelStep {
+        let action = {
             let mut st = self.lock();
             // Rule W2: read under the lock, the sub-state can only move on
             // by a wake, which is then ordered after this decision.
@@ -156,17 +168,14 @@ impl<T: Send + 'static, H> Contract<T, H> {
                 CancelEntry::Refused(at) => st.route_cancel(msg, Some(Suspension(at)), sub),
                 CancelEntry::Cycle => st.route_cancel_in_cycle(msg, sub),
             };
-            let waker = match action {
-                CancelAction::Requested { wake: true } => st.waker.clone(),
-                _ => None,
-            };
-            (action, waker)
+            drop(st);
+            action
         };
         match action {
             CancelAction::AlreadyDone => CancelStep::Answered(false),
-            CancelAction::Requested { .. } => {
-                if let Some(w) = waker {
-                    w.wake();
+            CancelAction::Requested { wake: woken } => {
+                if woken {
+                    wake();
                 }
                 CancelStep::Answered(true)
             }
@@ -193,21 +202,15 @@ impl<T: Send + 'static, H> Contract<T, H> {
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
-    /// assert!(s.abort(Some("now")));
+    /// assert!(s.abort(Some("now"), &|| {}));
     /// assert_eq!(s.uncancel(), 0);
     /// ```
-    pub fn abort(&self, msg: Option<&str>) -> bool {
-        let (action, waker) = {
-            let mut st = self.lock();
-            let action = st.transition_to_abort_requested(msg, self.word.load().sub());
-            let waker = match action {
-                AbortAction::Requested { wake: true } => st.waker.clone(),
-                _ => None,
-            };
-            (action, waker)
-        };
-        if let Some(w) = waker {
-            w.wake();
+    pub fn abort(&self, msg: Option<&str>, wake: &dyn Fn()) -> bool {
+        let action = self
+            .lock()
+            .transition_to_abort_requested(msg, self.word.load().sub());
+        if action == (AbortAction::Requested { wake: true }) {
+            wake();
         }
         action != AbortAction::AlreadyDone
     }
@@ -218,7 +221,7 @@ impl<T: Send + 'static, H> Contract<T, H> {
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
-    /// s.cancel(None);
+    /// s.cancel(None, &|| {});
     /// assert!(!s.cancelled()); // only requested
     /// ```
     pub fn cancelled(&self) -> bool {
@@ -255,7 +258,7 @@ impl<T: Send + 'static, H> Contract<T, H> {
     /// # use std::sync::Arc;
     /// # struct E; impl aiotask_core::backend::LoopServices for E { fn call_soon(&self, _: aiotask_core::backend::Job) {} fn report(&self, _: aiotask_api::ExceptionContext) {} }
     /// let s: aiotask_core::backend::TaskContract<()> = aiotask_core::backend::TaskContract::new(None, Arc::new(E));
-    /// s.cancel(None);
+    /// s.cancel(None, &|| {});
     /// assert_eq!(s.uncancel(), 0);
     /// assert_eq!(s.uncancel(), 0);
     /// ```

@@ -53,30 +53,61 @@ pub fn contract<T: Send + 'static>(task: &Task<T>) -> &TaskContract<T> {
 /// [`AnyTask`] as `Arc<dyn DynTask>`: the same allocation, no wrapper.
 ///
 /// ```
-/// use aiotask_core::backend::{TaskContract, TaskCell};
+/// use aiotask_core::backend::{TaskContract, TaskCell, WakeTask};
 ///
 /// struct MyCell { contract: TaskContract<u32> }
 /// impl aiotask_api::DynTask for MyCell {
 ///     aiotask_core::forward_dyn_task!(contract);
 /// }
+/// impl WakeTask for MyCell {
+///     fn wake_task(&self) { /* reschedule this task, as its waker does */ }
+/// }
 /// impl TaskCell<u32> for MyCell {
 ///     fn contract(&self) -> &TaskContract<u32> { &self.contract }
 /// }
 /// ```
-pub trait TaskCell<T: Send + 'static>: DynTask + Send + Sync + 'static {
+pub trait TaskCell<T: Send + 'static>: DynTask + WakeTask + Send + Sync + 'static {
     /// The contract state of this task.
     fn contract(&self) -> &TaskContract<T>;
+}
+
+/// How a task's cell schedules its own task's next step, as its waker
+/// would: the contract calls it to deliver a cancel to a suspended task,
+/// so that a task keeps no waker of its own. It records the wake-up
+/// ([`Contract::on_wake`](crate::backend::Contract::on_wake)) and
+/// reschedules the task when told to, exactly as a wake of the waker the
+/// backend polls the task with; it never runs with a lock of the task held.
+///
+/// ```
+/// use aiotask_core::backend::WakeTask;
+///
+/// struct Cell(std::sync::atomic::AtomicUsize);
+/// impl WakeTask for Cell {
+///     fn wake_task(&self) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///     }
+/// }
+/// let cell = Cell(Default::default());
+/// cell.wake_task();
+/// assert_eq!(cell.0.into_inner(), 1);
+/// ```
+pub trait WakeTask {
+    /// Wakes the task this cell holds.
+    fn wake_task(&self);
 }
 
 /// Implements [`DynTask`] for a cell type by forwarding to its
 /// [`TaskContract`] field: the value-free contract is written once, in `TaskContract`.
 ///
 /// ```
-/// use aiotask_core::backend::{TaskContract, TaskCell};
+/// use aiotask_core::backend::{TaskContract, TaskCell, WakeTask};
 ///
 /// struct MyCell { contract: TaskContract<u32> }
 /// impl aiotask_api::DynTask for MyCell {
 ///     aiotask_core::forward_dyn_task!(contract);
+/// }
+/// impl WakeTask for MyCell {
+///     fn wake_task(&self) { /* reschedule this task, as its waker does */ }
 /// }
 /// impl TaskCell<u32> for MyCell {
 ///     fn contract(&self) -> &TaskContract<u32> { &self.contract }
@@ -89,7 +120,8 @@ macro_rules! forward_dyn_task {
             self.$field.id()
         }
         fn cancel(&self, message: ::core::option::Option<&str>) -> bool {
-            self.$field.cancel(message)
+            self.$field
+                .cancel(message, &|| $crate::backend::WakeTask::wake_task(self))
         }
         fn cancelled(&self) -> bool {
             self.$field.cancelled()
@@ -125,7 +157,9 @@ macro_rules! forward_dyn_task {
             message: ::core::option::Option<&str>,
             entry: $crate::__private::CancelEntry,
         ) -> $crate::__private::CancelStep {
-            self.$field.cancel_step(message, entry)
+            self.$field.cancel_step(message, entry, &|| {
+                $crate::backend::WakeTask::wake_task(self)
+            })
         }
         fn repr_parts(&self) -> $crate::__private::ReprParts {
             self.$field.repr_parts_with(::core::option::Option::None)
@@ -274,7 +308,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn cancel(&self) -> bool {
-        self.contract().cancel(None)
+        self.contract().cancel(None, &|| self.cell.wake_task())
     }
 
     /// Requests cancellation with a message (Python's `cancel(msg)`); `true`
@@ -303,7 +337,8 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn cancel_with(&self, message: &str) -> bool {
-        self.contract().cancel(Some(message))
+        self.contract()
+            .cancel(Some(message), &|| self.cell.wake_task())
     }
 
     /// True once the task ended cancelled (Python's `cancelled()`). A task
@@ -424,7 +459,7 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn abort(&self) -> bool {
-        self.contract().abort(None)
+        self.contract().abort(None, &|| self.cell.wake_task())
     }
 
     /// [`abort`](Self::abort) with a reason: the task ends with a
@@ -452,7 +487,8 @@ impl<T: Send + 'static> Task<T> {
     /// .unwrap();
     /// ```
     pub fn abort_with(&self, message: &str) -> bool {
-        self.contract().abort(Some(message))
+        self.contract()
+            .abort(Some(message), &|| self.cell.wake_task())
     }
 
     /// Drops this handle on purpose: the task runs on, detached. The same as

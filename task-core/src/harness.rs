@@ -51,7 +51,7 @@ where
             shared.report_drop_panic(message);
         }
     };
-    let (deliver, catch_depth) = match shared.begin_step(waker) {
+    let (deliver, catch_depth) = match shared.begin_step() {
         StepStart::Done => {
             drop_it(body);
             return Poll::Ready(());

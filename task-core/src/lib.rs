@@ -93,7 +93,9 @@ mod word;
 ///   reschedules the task when it answers
 ///   [`ScheduleAction::Enqueue`](backend::ScheduleAction::Enqueue) (once
 ///   per step at most: the hot word, [`TaskWord`](backend::TaskWord), keeps
-///   the wake);
+///   the wake), and implements [`WakeTask`](backend::WakeTask) on the cell
+///   the same way: the contract wakes a task through it to deliver a
+///   cancel, so a task keeps no waker of its own;
 /// * gives each task an [`LoopServices`](backend::LoopServices): the loop's `call_soon` queue
 ///   (done callbacks are dispatched from it, never synchronously) and its
 ///   exception handler ([`Reporter`](backend::Reporter)), and enters it
@@ -110,7 +112,7 @@ mod word;
 pub mod backend {
     pub use crate::ambient::{ServicesGuard, enter_services, running_services};
     pub use crate::contract::Contract;
-    pub use crate::handle::{TaskCell, TaskContract, contract, task_from_cell};
+    pub use crate::handle::{TaskCell, TaskContract, WakeTask, contract, task_from_cell};
     pub use crate::harness::{drop_body, poll_step};
     pub use crate::hosting::{
         CallbackQueue, Dispatcher, Hosted, HostedCell, HostedDispatcher, HostedLatch,

@@ -74,7 +74,6 @@
 //! block (C1, `cold.rs`).
 
 use std::sync::Arc;
-use std::task::Waker;
 
 use aiotask_api::{AnyTask, CancelledError, Failure, InvalidStateError, TaskError};
 
@@ -140,14 +139,12 @@ pub(crate) enum StepStart {
 }
 
 /// What a transition took out of the state whose drop may run code that is
-/// not ours (the last handle of an awaited task, whose drop drops its value;
-/// a host executor's waker): the caller drops it after the lock is released.
+/// not ours (the last handle of an awaited task, whose drop drops its
+/// value): the caller drops it after the lock is released.
 #[must_use = "dropped after the lock is released"]
 #[derive(Debug, Default)]
 pub(crate) struct Released {
     waiter: Option<Waiter>,
-    #[allow(dead_code, reason = "held only to be dropped by the caller")]
-    waker: Option<Waker>,
 }
 
 /// What `abort()` must do after the state was edited.
@@ -212,8 +209,6 @@ pub(crate) struct State<H> {
     pub(crate) last_awaiter_key: u64,
     /// The `Task-N` number; `0` when the name was given (cold block).
     default_name: u64,
-    /// The task's own waker, from its last step, used to deliver cancels.
-    pub(crate) waker: Option<Waker>,
     cold: ColdSlot,
 }
 
@@ -245,7 +240,6 @@ impl<H> State<H> {
             entries: DoneEntries::Empty,
             last_awaiter_key: 0,
             default_name,
-            waker: None,
             cold,
         }
     }
@@ -630,10 +624,7 @@ impl<H> State<H> {
             }
             Waiter::None => None,
         };
-        let released = Released {
-            waiter,
-            waker: self.waker.take(),
-        };
+        let released = Released { waiter };
         (std::mem::take(&mut self.entries), released)
     }
 

@@ -14,12 +14,8 @@ use crate::forward;
 use crate::state::{StepStart, SuspendAction};
 
 impl<T: Send + 'static, H> Contract<T, H> {
-    pub(crate) fn begin_step(&self, waker: &Waker) -> StepStart {
+    pub(crate) fn begin_step(&self) -> StepStart {
         let mut st = self.lock();
-        let replaced = match &st.waker {
-            Some(w) if w.will_wake(waker) => None,
-            _ => st.waker.replace(waker.clone()),
-        };
         let mut awaited_cancel = None;
         if let Some(awaited) = st.awaited_to_read() {
             // Read the awaited task's outcome as asyncio's `__wakeup` does
@@ -32,15 +28,10 @@ impl<T: Send + 'static, H> Contract<T, H> {
         }
         if st.is_done() {
             // A stale wake-up: no step begins (the word is left alone).
-            drop(st);
-            drop(replaced);
             return StepStart::Done;
         }
         let first_step = !self.word.transition_to_step_started().is_started();
-        let start = st.transition_to_running(awaited_cancel, first_step);
-        drop(st);
-        drop(replaced);
-        start
+        st.transition_to_running(awaited_cancel, first_step)
     }
 
     /// The end of a step that suspended; `undelivered` is a cancellation the

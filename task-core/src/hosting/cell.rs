@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use aiotask_api::TaskError;
 
-use crate::handle::{Task, TaskCell, TaskContract};
+use crate::handle::{Task, TaskCell, TaskContract, WakeTask};
 use crate::harness::poll_step;
 use crate::services::LoopServices;
 use crate::word::ScheduleAction;
@@ -78,12 +78,8 @@ impl<T: Send + 'static> TaskCell<T> for HostedCell<T> {
     }
 }
 
-impl<T: Send + 'static> Wake for HostedCell<T> {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref()
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl<T: Send + 'static> WakeTask for HostedCell<T> {
+    fn wake_task(&self) {
         if self.contract.on_wake() == ScheduleAction::Nothing {
             // Woken already since its step began: the host was told then.
             return;
@@ -92,6 +88,16 @@ impl<T: Send + 'static> Wake for HostedCell<T> {
         if let Some(w) = host {
             w.wake();
         }
+    }
+}
+
+impl<T: Send + 'static> Wake for HostedCell<T> {
+    fn wake(self: Arc<Self>) {
+        self.wake_task()
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wake_task()
     }
 }
 
