@@ -26,7 +26,38 @@ use crate::word::{ScheduleAction, TaskWord};
 
 mod step;
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// The next block of task ids to hand to a thread.
+static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+/// How many ids a thread takes at once: creating a task touches no
+/// process-wide counter but once per block (ids are unique, not ordered).
+const ID_BLOCK: u64 = 1024;
+
+crate::thread_local_shim! {
+    /// This thread's ids still to hand out: `(next, end)`.
+    static IDS: std::cell::Cell<(u64, u64)> = std::cell::Cell::new((0, 0));
+}
+
+/// A task id unique in the process.
+fn next_id() -> TaskId {
+    let take_block = || NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+    let id = IDS
+        .try_with(|ids| {
+            let (next, end) = ids.get();
+            if next < end {
+                ids.set((next + 1, end));
+                next
+            } else {
+                let start = take_block();
+                ids.set((start + 1, start + ID_BLOCK));
+                start
+            }
+        })
+        // Thread-locals torn down (a task made by a destructor at thread
+        // exit): a block of its own, used once.
+        .unwrap_or_else(|_| take_block());
+    TaskId::new(id)
+}
 
 /// How an awaiter or `result()` reads a finished task's value (value rule
 /// V5): clone it in place (`T: Clone`, every reader gets it), or move it
@@ -88,7 +119,7 @@ impl<T: Send + 'static, H> Contract<T, H> {
     pub fn new(name: Option<String>, env: Arc<dyn LoopServices>) -> Self {
         Self {
             word: TaskWord::new(),
-            id: TaskId::new(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+            id: next_id(),
             env,
             state: Mutex::new(State::new(TaskName::new(name))),
             value: ValueSlot::new(),
@@ -681,5 +712,29 @@ impl<T: Send + 'static, H> Drop for Contract<T, H> {
 impl<T: Send + 'static, H> std::fmt::Debug for Contract<T, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.repr())
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::{ID_BLOCK, next_id};
+
+    #[test]
+    fn ids_are_unique_across_threads_and_blocks() {
+        let per_thread = (2 * ID_BLOCK + 7) as usize;
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::spawn(move || (0..per_thread).map(|_| next_id()).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for t in threads {
+            for id in t.join().unwrap() {
+                assert!(seen.insert(id), "{id:?} handed out twice");
+            }
+        }
+        assert_eq!(seen.len(), 3 * per_thread);
     }
 }
