@@ -4,7 +4,7 @@
 //! ```text
 //! Arc<NativeCell<T, F>>
 //! ┌───────────────────────────────┐
-//! │ contract: aiotask_core::backend::TaskContract  │  the asyncio contract, and its hot
+//! │ contract: TaskContract<T>     │  the asyncio contract, and its hot
 //! │                               │  word: where the task is in the loop's hands
 //! │ self_ref: Weak<Self>          │  its own Arc, for a cancel's wake
 //! │ key: slot in the live registry│
@@ -96,7 +96,7 @@ pub(crate) struct NativeCell<T: Send + 'static, F> {
 // `Send` (bound above), as `TaskContract<T>` requires.
 unsafe impl<T: Send + 'static, F> Send for NativeCell<T, F> {}
 // SAFETY: as for `Send`: `&NativeCell` gives other threads the `TaskContract<T>`
-// (its atomic word and its locks) and the loop's contract part, all `Sync`;
+// (its atomic word and its locks) and the loop's `LoopShared`, all `Sync`;
 // `stage` is unreachable from them (rule 1).
 unsafe impl<T: Send + 'static, F> Sync for NativeCell<T, F> {}
 
@@ -118,7 +118,7 @@ where
         let task = aiotask_core::backend::task_from_cell(cell.clone());
         let runnable: Arc<dyn Runnable> = cell.clone();
         if !event_loop.admit(runnable) {
-            // The runtime is gone. The body was never contract with the
+            // The runtime is gone. The body was never shared with the
             // loop, so dropping it here, on its creator's thread, is
             // what dropping any unspawned future does.
             cell.contract.word().transition_to_complete();
@@ -228,13 +228,15 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn wake_task(&self) {
-        if self.contract.on_wake() == ScheduleAction::Enqueue {
-            // A task that can be woken is alive: a handle or the registry
-            // holds it, so the upgrade succeeds; a cell being dropped has
-            // no one left to wake it.
-            if let Some(this) = self.self_ref.upgrade() {
-                self.event_loop.schedule(Ready::Task(this));
-            }
+        // Upgraded before the wake is recorded: a wake recorded
+        // (`SCHEDULED`) must always make its queue entry. A handle is what
+        // calls this, so the task is alive and the upgrade succeeds; only a
+        // cell being dropped fails it, and nothing can wake that one.
+        let Some(this) = self.self_ref.upgrade() else {
+            return;
+        };
+        if this.contract.on_wake() == ScheduleAction::Enqueue {
+            self.event_loop.schedule(Ready::Task(this));
         }
     }
 }

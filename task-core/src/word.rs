@@ -8,7 +8,7 @@
 //! | [`SCHEDULED`] | a wake ([`TaskWord::transition_to_notified`]); set at creation (the first step is queued) | the start of a step | woken since its last step began; on native: exactly one ready-queue entry exists |
 //! | [`RUNNING`]   | the start of a step (native: at dequeue, [`TaskWord::transition_to_running`]) | the step's last transition (suspended or complete, in `TaskContract`) | a step is in progress (native: the loop thread owns the body) |
 //! | [`STARTED`]   | the first step's start               | never                               | the body has run |
-//! | [`COMPLETE`]  | the step that completed the task, in the RMW that ends it (the step dropped the body first); or the backend, for a body dropped without a step ([`TaskWord::transition_to_complete`]) | never | the body has been dropped for good |
+//! | [`COMPLETE`]  | the step that completed the task, in the RMW that ends it (the step dropped the body first); or the backend, for a body dropped without a step (native's `destroy` and a refused spawn, hosted `destroy`: [`TaskWord::transition_to_complete`]) | never | the body has been dropped for good |
 //! | [`DISPATCHING`] | the completion, under the lock, when the done list is not empty | the completer, once no late entry waits (rule W4) | the done list is being handed to the loop |
 //! | [`LATE`]      | an entry added under the lock while `DISPATCHING` | the completer, under the lock, as it takes the late entries | entries joined the done list after it was taken |
 //!

@@ -213,6 +213,9 @@ where
 /// reports the task destroyed while pending (it ends cancelled).
 fn destroy<T: Send + 'static, F>(cell: &HostedCell<T>, mut body: Pin<&mut Option<F>>) {
     if body.is_some() {
+        // The body is gone for good: wakes from now on do nothing (word
+        // rule table: `COMPLETE`).
+        let _ = cell.contract.word().transition_to_complete();
         if let Some(message) = crate::harness::drop_body(body.as_mut()) {
             cell.contract.report_drop_panic(message);
         }
