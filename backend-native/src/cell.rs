@@ -6,6 +6,7 @@
 //! ┌───────────────────────────────┐
 //! │ contract: TaskContract<T>     │  the asyncio contract, and its hot
 //! │                               │  word: where the task is in the loop's hands
+//! │ self_ref: Weak<Self>          │  its own Arc, for a cancel's wake
 //! │ key: slot in the live registry│
 //! │ event_loop: Arc<LoopShared>   │  where wakes push the task
 //! │ stage: UnsafeCell<Option<F>>  │  the future, dropped in place when done
@@ -60,22 +61,12 @@
 //!    `ManuallyDrop`, never dropped, so it counts no reference. The handle
 //!    is a local of `run`, dropped only when `run` returns, after the last
 //!    use of the view, so the view always points into a live allocation.
-//! 6. **A cell is always inside an `Arc`, alive while it is borrowed.**
-//!    `spawn` makes every cell with `Arc::new` and nothing ever moves one
-//!    out, so a `&NativeCell` points into an `Arc` allocation. Every
-//!    `&NativeCell` outside the cell's own `Drop` is borrowed from a
-//!    counted reference (a handle, a waker, a queue or registry entry) that
-//!    outlives the borrow, so the strong count is at least one while it is
-//!    used, and taking one more reference from it
-//!    ([`WakeTask::wake_task`], through `Arc::increment_strong_count`) is
-//!    what cloning that `Arc` would do. The cell's `Drop` (the contract's)
-//!    never wakes the task: no handle is left to ask it to.
 
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::Poll;
 
 use aiotask_api::TaskError;
@@ -90,6 +81,9 @@ use aiotask_core::backend::{RunAction, ScheduleAction};
 
 pub(crate) struct NativeCell<T: Send + 'static, F> {
     contract: TaskContract<T>,
+    /// The cell's own `Arc`, for a wake that has only `&self` (a cancel:
+    /// [`WakeTask`]) to queue the task with.
+    self_ref: Weak<Self>,
     key: AtomicUsize,
     event_loop: Arc<LoopShared>,
     stage: UnsafeCell<Option<F>>,
@@ -114,8 +108,9 @@ where
     /// Creates the task, registers it with the loop and queues its first
     /// step. On a closed loop the task ends at once as destroyed.
     pub(crate) fn spawn(event_loop: &Arc<LoopShared>, name: Option<String>, body: F) -> Task<T> {
-        let cell = Arc::new(Self {
+        let cell = Arc::new_cyclic(|self_ref| Self {
             contract: TaskContract::new(name, event_loop.clone()),
+            self_ref: self_ref.clone(),
             key: AtomicUsize::new(usize::MAX),
             event_loop: event_loop.clone(),
             stage: UnsafeCell::new(Some(body)),
@@ -137,6 +132,7 @@ where
             }
             cell.contract.destroy_pending();
         }
+        // The creator's reference is the handle: none is cloned for it.
         aiotask_core::backend::task_from_cell(cell)
     }
 }
@@ -232,16 +228,14 @@ where
     F: Future<Output = Result<T, TaskError>> + 'static,
 {
     fn wake_task(&self) {
-        if self.contract.on_wake() == ScheduleAction::Enqueue {
-            let ptr: *const Self = self;
-            // SAFETY: rule 6: `self` is inside an `Arc` whose strong count
-            // is at least one while this borrow lasts (the caller holds a
-            // handle), so counting one more reference and taking it as an
-            // `Arc` is a clone of that `Arc`.
-            let this = unsafe {
-                Arc::increment_strong_count(ptr);
-                Arc::from_raw(ptr)
-            };
+        // Upgraded before the wake is recorded: a wake recorded
+        // (`SCHEDULED`) must always make its queue entry. A handle is what
+        // calls this, so the task is alive and the upgrade succeeds; only a
+        // cell being dropped fails it, and nothing can wake that one.
+        let Some(this) = self.self_ref.upgrade() else {
+            return;
+        };
+        if this.contract.on_wake() == ScheduleAction::Enqueue {
             self.event_loop.schedule(Ready::Task(this));
         }
     }
