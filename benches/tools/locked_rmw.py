@@ -15,11 +15,17 @@ each instruction's inlined call chain (`addr2line`).
 Needs valgrind and binutils (objdump, addr2line). x86-64 only.
 """
 import collections
+import os
 import re
 import subprocess
 import sys
+import tempfile
 
-BIN = "target/release/examples/profile"
+# The profile example of this workspace's target directory, wherever the
+# script is run from (CARGO_TARGET_DIR as cargo reads it).
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(_ROOT, "target")),
+                   "release", "examples", "profile")
 
 
 def run(subject, scenario, n, out):
@@ -77,9 +83,10 @@ def main():
         sys.exit(__doc__)
     subject, scenario = args[0], args[1]
     n = int(args[2]) if len(args) > 2 else 20000
-    run(subject, scenario, n, "/tmp/locked_rmw.a")
-    run(subject, scenario, 2 * n, "/tmp/locked_rmw.b")
-    a, b = costs("/tmp/locked_rmw.a"), costs("/tmp/locked_rmw.b")
+    with tempfile.TemporaryDirectory() as tmp:
+        run(subject, scenario, n, os.path.join(tmp, "a"))
+        run(subject, scenario, 2 * n, os.path.join(tmp, "b"))
+        a, b = costs(os.path.join(tmp, "a")), costs(os.path.join(tmp, "b"))
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", BIN],
                          capture_output=True, text=True, check=True).stdout
     locked = {}
@@ -88,6 +95,10 @@ def main():
         if m and (m.group(2).startswith("lock ") or
                   (m.group(2).startswith("xchg") and "(" in m.group(2))):
             locked[int(m.group(1), 16)] = m.group(2).split("\t")[-1]
+    if not any(addr in locked for addr, _ in b):
+        # Callgrind reports the executable's link-time addresses; a build
+        # it relocates would match nothing, and 0 would be a wrong answer.
+        sys.exit("no profiled instruction matches the binary's: was it rebuilt since?")
     rows = []
     for (addr, fn), c in b.items():
         per_op = (c - a.get((addr, fn), 0)) / n
