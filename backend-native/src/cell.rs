@@ -53,14 +53,16 @@
 //!
 //! One more rule is about the cell itself, not `stage`:
 //!
-//! 5. **A step reaches its cell through its own handle.** `run` is handed
-//!    the queue entry's `Arc` by value and turns it into the step's
-//!    [`Task`](aiotask_core::Task) handle (`Arc::into_raw`, then
-//!    `Arc::from_raw`: no reference count taken); it reaches the cell
-//!    through a second `Arc` made from the same pointer and held in a
-//!    `ManuallyDrop`, never dropped, so it counts no reference. The handle
-//!    is a local of `run`, dropped only when `run` returns, after the last
-//!    use of the view, so the view always points into a live allocation.
+//! 5. **A step reaches its cell through its own reference.** `run` is
+//!    handed the queue entry's `Arc` by value and turns it into the
+//!    [`AnyTask`] that `poll_step` lends to the step's frame and hands back
+//!    (`Arc::into_raw`, then `Arc::from_raw`: no reference count taken). It
+//!    reaches the cell, and the step's [`Task`](aiotask_core::Task) handle,
+//!    through `Arc`s made from the same pointer and held in `ManuallyDrop`,
+//!    never dropped, so they count no reference. The owning `AnyTask` is
+//!    in `run`'s local `current` or in the step's frame until `run`
+//!    returns, after the last use of the views, so the views always point
+//!    into a live allocation.
 
 use std::fmt;
 use std::future::Future;
@@ -69,7 +71,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::Poll;
 
-use aiotask_api::TaskError;
+use aiotask_api::{AnyTask, TaskError};
 use aiotask_core::{
     Task,
     backend::{TaskCell, TaskContract, WakeTask, drop_body, poll_step},
@@ -148,15 +150,20 @@ where
         }
         let ptr = Arc::into_raw(self);
         // SAFETY: rule 5: `ptr` comes from `Arc::into_raw` just above; this
-        // takes back the reference it gave up, for the step's handle.
-        let owned = unsafe { Arc::from_raw(ptr) };
+        // takes back the reference it gave up, for the step's frame.
+        let owned: Arc<dyn aiotask_api::DynTask> = unsafe { Arc::from_raw(ptr) };
+        // The queue entry's reference is what the step lends its frame:
+        // none is counted for the step.
+        let mut current = Some(AnyTask::new(owned));
         // SAFETY: rule 5: a view of the same allocation that is never
-        // dropped, so it neither takes nor gives back a reference; `task`,
-        // which owns `owned`, keeps the allocation alive while it is used.
+        // dropped, so it neither takes nor gives back a reference;
+        // `current` (or the frame it is lent to) owns the reference and
+        // keeps the allocation alive while the view is used.
         let this = ManuallyDrop::new(unsafe { Arc::from_raw(ptr) });
-        // The queue entry's reference is the step's handle: none is counted
-        // for the step.
-        let task = aiotask_core::backend::task_from_cell(owned);
+        // SAFETY: rule 5: as `this`, a view that counts no reference.
+        let task = ManuallyDrop::new(aiotask_core::backend::task_from_cell(unsafe {
+            Arc::from_raw(ptr)
+        }));
         // Borrowed: a clone of it (a timer's, an awaited task's) counts its
         // own reference.
         let waker = futures_task::waker_ref(&this);
@@ -164,7 +171,12 @@ where
             // SAFETY: rule 1: `run` is called by the loop's tick on the loop
             // thread; rule 2: we hold `RUNNING` (just taken) until the step
             // is over; rule 3: the cell is pinned in its `Arc`.
-            poll_step(&task, unsafe { Pin::new_unchecked(&mut *stage) }, &waker)
+            poll_step(
+                &task,
+                &mut current,
+                unsafe { Pin::new_unchecked(&mut *stage) },
+                &waker,
+            )
         });
         match poll {
             Poll::Ready(()) => {
@@ -178,6 +190,8 @@ where
             // The step's end gave `RUNNING` back (rule 2).
             Poll::Pending => {}
         }
+        // Rule 5: the reference the views lived on goes last.
+        drop(current);
     }
 
     fn set_key(&self, key: usize) {

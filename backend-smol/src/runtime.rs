@@ -417,8 +417,11 @@ impl Runtime {
 /// task's done callbacks (asyncio stops at the end of that tick).
 async fn drive<F: Future<Output = ()>>(latch: &HostedLatch, mut tick: impl FnMut() -> F) {
     let mut steps = 0u32;
+    // One wait future for the whole run: polled again with the same waker,
+    // it takes no lock.
+    let mut wait = std::pin::pin!(latch.wait());
     while !latch.is_set() {
-        futures_lite::future::or(latch.wait(), tick()).await;
+        futures_lite::future::or(wait.as_mut(), tick()).await;
         steps = steps.wrapping_add(1);
         if steps.is_multiple_of(64) {
             // Let `block_on` poll the reactor between busy stretches.

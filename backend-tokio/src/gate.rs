@@ -60,7 +60,6 @@ pin_project_lite::pin_project! {
     /// the runtime's gate (if any) is open, marked as this runtime's while
     /// polled, and counted as live until dropped (see [`LiveGuard`]).
     pub(crate) struct Gated<F> {
-        gate: Option<std::sync::Arc<Gate>>,
         #[pin]
         inner: F,
         // Last: dropped after `inner`, whose drop may report.
@@ -69,8 +68,9 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> Gated<F> {
-    pub(crate) fn new(gate: Option<std::sync::Arc<Gate>>, live: LiveGuard, inner: F) -> Self {
-        Self { gate, inner, live }
+    /// `inner`, gated by the runtime's gate (held by `live`, if any).
+    pub(crate) fn new(live: LiveGuard, inner: F) -> Self {
+        Self { inner, live }
     }
 }
 
@@ -79,7 +79,7 @@ impl<F: Future> Future for Gated<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if let Some(gate) = this.gate
+        if let Some(gate) = this.live.gate()
             && gate.poll_open(cx).is_pending()
         {
             return Poll::Pending;

@@ -22,10 +22,10 @@ struct Inner {
     tokio: tokio::runtime::Handle,
     env: Arc<HostedServices>,
     origin: tokio::time::Instant,
-    /// A current-thread runtime's stop gate (see [`Gate`]); `Some` also
-    /// means that tasks created outside any tokio context are spawned from
-    /// the callback queue (see [`Handle::spawn_task`]).
-    gate: Option<Arc<Gate>>,
+    /// The runtime's live futures, and a current-thread runtime's stop
+    /// gate (see [`Gate`]); a gate also means that tasks created outside
+    /// any tokio context are spawned from the callback queue (see
+    /// [`Handle::spawn_task`]).
     live: Arc<Live>,
 }
 
@@ -64,19 +64,18 @@ impl Handle {
         let current_thread = tokio.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
         let gate = current_thread.then(|| Arc::new(Gate::default()));
         let env = Arc::new(HostedServices::new());
-        let live = Live::new(&env);
+        let live = Live::new(&env, gate);
         let inner = Arc::new(Inner {
             tokio,
             env,
             origin: tokio::time::Instant::now(),
-            gate,
             live,
         });
         // Ambient rule A3 (aiotask-core): the env knows its handle.
         let owner: Arc<dyn std::any::Any + Send + Sync> = inner.clone();
         inner.env.set_owner(Arc::downgrade(&owner));
         // After the owner is set: the dispatcher holds it (rule A3).
-        spawn_dispatcher(&inner.tokio, inner.gate.clone(), &inner.env, &inner.live);
+        spawn_dispatcher(&inner.tokio, &inner.env, &inner.live);
         Self { inner }
     }
 
@@ -105,7 +104,7 @@ impl Handle {
     }
 
     pub(crate) fn gate(&self) -> Option<&Arc<Gate>> {
-        self.inner.gate.as_ref()
+        self.inner.live.gate()
     }
 
     pub(crate) fn live(&self) -> &Live {
@@ -120,12 +119,8 @@ impl Handle {
     {
         let cell = HostedCell::new(name, self.inner.env.clone());
         let task = cell.handle();
-        let hosted = Gated::new(
-            self.inner.gate.clone(),
-            self.inner.live.guard(),
-            Hosted::new(cell, body),
-        );
-        if self.inner.gate.is_some() && tokio::runtime::Handle::try_current().is_err() {
+        let hosted = Gated::new(self.inner.live.guard(), Hosted::new(cell, body));
+        if self.gate().is_some() && tokio::runtime::Handle::try_current().is_err() {
             // Created outside the runtime (before `run`, or on another
             // thread): tokio would put it in its remote queue, which it
             // visits only when the local one is empty or every 31 steps, so

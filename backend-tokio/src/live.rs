@@ -1,7 +1,7 @@
 //! What one aiotask runtime knows of the futures it gave tokio: which of
-//! them is being polled on this thread (so a nested `run` is refused), and
-//! how many still exist (so the exception handler is let go once the last
-//! one is dropped).
+//! them is being polled on this thread (so a nested `run` is refused), how
+//! many still exist (so the exception handler is let go once the last one
+//! is dropped), and the stop gate they pass (current-thread runtimes).
 //!
 //! Every future this crate spawns (each task's [`Hosted`](aiotask_core::backend::Hosted),
 //! the dispatcher of the callback queue) is wrapped in a
@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aiotask_core::backend::{HostedServices, Reporter};
+
+use crate::gate::Gate;
 
 std::thread_local! {
     /// The identity of the runtime whose future this thread is polling; 0
@@ -27,15 +29,25 @@ pub(crate) struct Live {
     reporter: Arc<Reporter>,
     /// The runtime's identity: its environment's address.
     id: usize,
+    /// A current-thread runtime's stop gate (see [`Gate`]), which every
+    /// future of the runtime passes before it is polled. Kept here, so a
+    /// task holds one reference for both.
+    gate: Option<Arc<Gate>>,
 }
 
 impl Live {
-    pub(crate) fn new(env: &Arc<HostedServices>) -> Arc<Self> {
+    pub(crate) fn new(env: &Arc<HostedServices>, gate: Option<Arc<Gate>>) -> Arc<Self> {
         Arc::new(Self {
             count: AtomicUsize::new(0),
             reporter: env.reporter().clone(),
             id: Arc::as_ptr(env).cast::<()>().addr(),
+            gate,
         })
+    }
+
+    /// The runtime's stop gate, on a current-thread runtime.
+    pub(crate) fn gate(&self) -> Option<&Arc<Gate>> {
+        self.gate.as_ref()
     }
 
     /// Counts one more future of this runtime, until the guard is dropped.
@@ -63,6 +75,11 @@ impl LiveGuard {
     /// value is dropped.
     pub(crate) fn enter(&self) -> Polling {
         Polling(POLLING.try_with(|p| p.replace(self.0.id)).ok())
+    }
+
+    /// The runtime's stop gate, on a current-thread runtime.
+    pub(crate) fn gate(&self) -> Option<&Arc<Gate>> {
+        self.0.gate()
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use aiotask_core::backend::HostedServices;
 
-use crate::gate::{Gate, Gated};
+use crate::gate::Gated;
 use crate::live::Live;
 
 /// Spawns the dispatcher of `env`'s callback queue on `tokio`, counted in
@@ -20,10 +20,9 @@ use crate::live::Live;
 /// is let go only once the host dropped it and every task.
 pub(crate) fn spawn_dispatcher(
     tokio: &tokio::runtime::Handle,
-    gate: Option<Arc<Gate>>,
     env: &Arc<HostedServices>,
     live: &Arc<Live>,
 ) {
     let task: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(env.dispatcher());
-    drop(tokio.spawn(Gated::new(gate, live.guard(), task)));
+    drop(tokio.spawn(Gated::new(live.guard(), task)));
 }

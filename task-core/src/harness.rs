@@ -8,7 +8,7 @@ use crate::awaited::PendingJoins;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use aiotask_api::{Failure, TaskError};
+use aiotask_api::{AnyTask, Failure, TaskError};
 
 use crate::context::{Frame, env_identity, pop_frame, push_frame};
 use crate::handle::Task;
@@ -17,6 +17,13 @@ use crate::state::StepStart;
 /// Runs one step of `task`: polls `body` with `waker` (the task's own waker,
 /// which must call [`TaskContract::on_wake`](crate::backend::Contract::on_wake) and
 /// reschedule the task when told to), delivering a requested cancellation as CPython does.
+///
+/// `current` is the task as an [`AnyTask`], lent to the step's frame (it
+/// is what `current_task()` answers inside the step) and handed back when
+/// the step is over, so that a step counts no reference of its own. Pass
+/// `None` the first time: it is then made from `task` and left in
+/// `current` for the next step. A backend that owns one already (its queue
+/// entry's reference) passes it in.
 ///
 /// Returns `Ready` once the task is done; `body` is then `None` (dropped on
 /// this thread, inside the step, as Python's `finally` runs inside the
@@ -32,10 +39,18 @@ use crate::state::StepStart;
 /// let cell = HostedCell::<u8>::new(None, Arc::new(E));
 /// let task = cell.handle();
 /// let mut body = Box::pin(Some(async { Ok::<u8, aiotask_api::TaskError>(7) }));
-/// assert_eq!(poll_step(&task, body.as_mut(), Waker::noop()), Poll::Ready(()));
+/// let mut current = None;
+/// assert_eq!(poll_step(&task, &mut current, body.as_mut(), Waker::noop()), Poll::Ready(()));
 /// assert_eq!(task.result().unwrap(), 7);
+/// // The step's frame handed its handle back.
+/// assert_eq!(current.map(|t| t.id()), Some(task.id()));
 /// ```
-pub fn poll_step<T, F>(task: &Task<T>, mut body: Pin<&mut Option<F>>, waker: &Waker) -> Poll<()>
+pub fn poll_step<T, F>(
+    task: &Task<T>,
+    current: &mut Option<AnyTask>,
+    mut body: Pin<&mut Option<F>>,
+    waker: &Waker,
+) -> Poll<()>
 where
     T: Send + 'static,
     F: Future<Output = Result<T, TaskError>>,
@@ -78,7 +93,8 @@ where
         return Poll::Ready(());
     };
     push_frame(Frame {
-        task: task.as_any_task(),
+        // Lent, not cloned: handed back below.
+        task: current.take().unwrap_or_else(|| task.as_any_task()),
         deliver,
         deliver_depth: catch_depth,
         depth: 0,
@@ -89,6 +105,7 @@ where
     let mut cx = Context::from_waker(waker);
     let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
     let frame = pop_frame();
+    *current = Some(frame.task);
     match polled {
         Ok(Poll::Pending) => {
             if let (Some(err), 0) = (&frame.deliver, frame.armed_depth) {

@@ -7,15 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::sync::{Mutex, lock};
 use std::task::{Context, Poll, Wake, Waker};
 
-use aiotask_api::TaskError;
+use aiotask_api::{AnyTask, TaskError};
 
 use crate::handle::{Task, TaskCell, TaskContract, WakeTask};
 use crate::harness::poll_step;
 use crate::services::LoopServices;
 use crate::word::ScheduleAction;
+
+use super::waker_slot::{Registration, WakerSlot};
 
 /// The per-task allocation of a hosted task: the contract state and the
 /// host runtime's waker for it.
@@ -33,7 +34,9 @@ use crate::word::ScheduleAction;
 /// ```
 pub struct HostedCell<T: Send + 'static> {
     contract: TaskContract<T>,
-    host_waker: Mutex<Option<Waker>>,
+    /// The host's waker for this task, left by [`Hosted::poll`] (its one
+    /// writer: waker-slot rule K1).
+    host_waker: WakerSlot,
 }
 
 impl<T: Send + 'static> HostedCell<T> {
@@ -49,7 +52,7 @@ impl<T: Send + 'static> HostedCell<T> {
     pub fn new(name: Option<String>, env: Arc<dyn LoopServices>) -> Arc<Self> {
         Arc::new(Self {
             contract: TaskContract::new(name, env),
-            host_waker: Mutex::new(None),
+            host_waker: WakerSlot::default(),
         })
     }
 
@@ -84,10 +87,7 @@ impl<T: Send + 'static> WakeTask for HostedCell<T> {
             // Woken already since its step began: the host was told then.
             return;
         }
-        let host = lock(&self.host_waker).clone();
-        if let Some(w) = host {
-            w.wake();
-        }
+        self.host_waker.wake();
     }
 }
 
@@ -143,6 +143,10 @@ pin_project_lite::pin_project! {
         cell: Arc<HostedCell<T>>,
         task: Task<T>,
         waker: Waker,
+        // The task lent to each step's frame (see `poll_step`).
+        current: Option<AnyTask>,
+        // Which host waker this future left in the cell (rule K1).
+        registration: Registration,
         #[pin]
         body: Option<F>,
     }
@@ -156,7 +160,7 @@ pin_project_lite::pin_project! {
             // Dropped by the host before completion: the runtime is going away.
             let this = this.project();
             destroy(this.cell, this.body);
-            *lock(&this.cell.host_waker) = None;
+            this.cell.host_waker.clear(this.registration);
         }
     }
 }
@@ -180,6 +184,8 @@ where
             task: cell.handle(),
             waker: Waker::from(cell.clone()),
             cell,
+            current: None,
+            registration: Registration::default(),
             body: Some(body),
         }
     }
@@ -198,14 +204,8 @@ where
             destroy(this.cell, this.body);
             return Poll::Ready(());
         }
-        {
-            let mut host = lock(&this.cell.host_waker);
-            match &*host {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *host = Some(cx.waker().clone()),
-            }
-        }
-        poll_step(this.task, this.body, this.waker)
+        this.cell.host_waker.register(this.registration, cx.waker());
+        poll_step(this.task, this.current, this.body, this.waker)
     }
 }
 

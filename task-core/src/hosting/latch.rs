@@ -5,10 +5,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::sync::{Mutex, lock};
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use super::waker_slot::{Registration, WakerSlot};
 
 /// A one-shot flag with one waiter: what `run_until_complete` blocks on.
+///
+/// Reading the flag takes no lock, nor does polling the same
+/// [`wait`](HostedLatch::wait) future again with the same waker.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -22,7 +27,10 @@ use std::task::{Context, Poll, Waker};
 /// ```
 #[derive(Default)]
 pub struct HostedLatch {
-    inner: Mutex<(bool, Option<Waker>)>,
+    set: AtomicBool,
+    /// The waiter's waker: taken by `set` after the flag is (waker-slot
+    /// rule K2).
+    waiter: WakerSlot,
 }
 
 impl HostedLatch {
@@ -34,12 +42,11 @@ impl HostedLatch {
     /// assert!(latch.is_set());
     /// ```
     pub fn set(&self) {
-        let waker = {
-            let mut inner = lock(&self.inner);
-            inner.0 = true;
-            inner.1.take()
-        };
-        if let Some(w) = waker {
+        // Rule K2: the flag first, then the waker. A waiter that registered
+        // before the take is woken; one that registers after it finds the
+        // flag when it checks again.
+        self.set.store(true, Ordering::SeqCst);
+        if let Some(w) = self.waiter.take() {
             w.wake();
         }
     }
@@ -50,10 +57,11 @@ impl HostedLatch {
     /// assert!(!aiotask_core::backend::HostedLatch::default().is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        lock(&self.inner).0
+        self.set.load(Ordering::SeqCst)
     }
 
-    /// A future that completes once the flag is set.
+    /// A future that completes once the flag is set. One waiter at a time: a
+    /// second `wait` future polled meanwhile takes the first one's place.
     ///
     /// ```
     /// use std::future::Future;
@@ -66,7 +74,10 @@ impl HostedLatch {
     /// assert!(wait.as_mut().poll(&mut cx).is_ready());
     /// ```
     pub fn wait(&self) -> HostedLatchWait<'_> {
-        HostedLatchWait(self)
+        HostedLatchWait {
+            latch: self,
+            registration: Registration::default(),
+        }
     }
 
     /// A guard that sets this latch when dropped.
@@ -100,19 +111,28 @@ impl fmt::Debug for HostedLatch {
 /// # drop(wait);
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct HostedLatchWait<'a>(&'a HostedLatch);
+pub struct HostedLatchWait<'a> {
+    latch: &'a HostedLatch,
+    /// Which waker this future left in the latch (waker-slot rule K1).
+    registration: Registration,
+}
 
 impl Future for HostedLatchWait<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut inner = lock(&self.0.inner);
-        if inner.0 {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        // Rule K2: the flag before the registration is trusted.
+        if this.latch.is_set() {
             return Poll::Ready(());
         }
-        match &inner.1 {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => inner.1 = Some(cx.waker().clone()),
+        this.latch
+            .waiter
+            .register(&mut this.registration, cx.waker());
+        // Set between the check and a fresh registration: `set` may have
+        // taken the slot before this waker was in it.
+        if this.latch.is_set() {
+            return Poll::Ready(());
         }
         Poll::Pending
     }
@@ -120,7 +140,7 @@ impl Future for HostedLatchWait<'_> {
 
 impl fmt::Debug for HostedLatchWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("HostedLatchWait").field(self.0).finish()
+        f.debug_tuple("HostedLatchWait").field(self.latch).finish()
     }
 }
 
