@@ -31,17 +31,22 @@ pub(crate) struct WakerSlot {
 }
 
 /// Which waker the slot's one writer left in it (rule K1): the addresses
-/// [`Waker::will_wake`] compares, so it is told apart from the next poll's
-/// waker without reading the slot.
+/// [`Waker::will_wake`] compares (data, vtable), so it is told apart from
+/// the next poll's waker without reading the slot. A vtable is a reference,
+/// never at address 0: `(_, 0)` is "none".
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Registration(Option<(usize, usize)>);
+pub(crate) struct Registration(usize, usize);
 
 impl Registration {
-    fn of(waker: &Waker) -> (usize, usize) {
-        (
+    fn of(waker: &Waker) -> Self {
+        Self(
             waker.data().addr(),
             std::ptr::from_ref(waker.vtable()).addr(),
         )
+    }
+
+    fn is_some(self) -> bool {
+        self.1 != 0
     }
 }
 
@@ -53,13 +58,13 @@ impl WakerSlot {
     #[inline]
     pub(crate) fn register(&self, registration: &mut Registration, waker: &Waker) {
         let id = Registration::of(waker);
-        if registration.0 == Some(id) {
+        if *registration == id {
             return;
         }
         let fresh = waker.clone();
         let replaced = lock(&self.waker).replace(fresh);
         drop(replaced);
-        registration.0 = Some(id);
+        *registration = id;
     }
 
     /// Wakes the waker left in the slot, if any; it stays there.
@@ -79,7 +84,7 @@ impl WakerSlot {
     /// here would keep the host's task alive as long as the slot.
     pub(crate) fn clear(&self, registration: &mut Registration) {
         // Never registered: nothing is in the slot (rule K1).
-        if registration.0.take().is_some() {
+        if std::mem::take(registration).is_some() {
             let gone = self.take();
             drop(gone);
         }
@@ -111,6 +116,13 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    #[test]
+    fn a_registration_is_two_words() {
+        assert_eq!(size_of::<Registration>(), 2 * size_of::<usize>());
+        assert!(!Registration::default().is_some());
+        assert!(Registration::of(Waker::noop()).is_some());
     }
 
     #[test]
